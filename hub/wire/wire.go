@@ -1,0 +1,148 @@
+// Package wire is Stoppunkt's websocket protocol: the frame envelope, the
+// message types, the error codes, and a decoder that refuses hostile input
+// with a typed error instead of a panic. docs/protocol.md is its prose twin.
+package wire
+
+import (
+	"encoding/json"
+)
+
+// Version is the protocol version a client names in its hello.
+const Version = 1
+
+// Limits on inbound frames. The websocket layer enforces MaxFrameBytes; the
+// decoder enforces the rest.
+const (
+	// MaxFrameBytes is the largest frame a client may send. It must stay above
+	// the largest legal shared-text or plan-sized message (32 KiB).
+	MaxFrameBytes = 64 << 10
+	// MaxDepth is the deepest JSON nesting accepted in a client frame.
+	MaxDepth = 16
+	// MaxIDLength bounds client-chosen ids (command and submission ids).
+	MaxIDLength = 64
+)
+
+// Client-to-server message types.
+const (
+	TypeHello = "hello" // first frame on every connection
+	TypePing  = "ping"  // application-level keepalive; answered by pong
+
+	// Participant input.
+	TypeAnswer = "answer" // a vote, scale value, free text or words for the current step
+	TypeLeave  = "leave"  // leave the room for good
+	TypeEntry  = "entry"  // add, edit or delete one's own entry in the group's shared text
+	TypeSubmit = "submit" // submit the group's shared text
+
+	// Facilitator commands.
+	TypeNext     = "next"
+	TypeBack     = "back"
+	TypeGoto     = "goto"
+	TypeOpen     = "open"
+	TypeClose    = "close"
+	TypeReveal   = "reveal"
+	TypeHide     = "hide"
+	TypeTimer    = "timer"
+	TypeLock     = "lock"
+	TypeUnlock   = "unlock"
+	TypeRemove   = "remove"
+	TypeEnd      = "end"
+	TypeGroups   = "groups"   // form or re-form breakout groups
+	TypeMove     = "move"     // move a participant to another group
+	TypeMerge    = "merge"    // merge small groups
+	TypeModerate = "moderate" // approve, hide or star a queue item
+	TypeShow     = "show"     // put approved items on the big screen
+	TypeCombine  = "combine"  // merge duplicate actions
+)
+
+// Server-to-client message types.
+const (
+	TypeWelcome   = "welcome"  // reply to hello
+	TypeSnapshot  = "snapshot" // the whole view of the room for this connection
+	TypeAck       = "ack"      // a command or submission took effect
+	TypeError     = "error"    // a frame was refused
+	TypePong      = "pong"     // reply to ping
+	TypeRoom      = "room"     // room status: locked, ended, counts
+	TypeStep      = "step"     // the current step and its state
+	TypeTimerView = "timer"    // the step timer (same name as the command)
+	TypeYou       = "you"      // the participant's own identity and answer
+	TypeResults   = "results"  // tallies of the current step
+	TypeProgress  = "progress" // how many answered the current step (staff only)
+	TypeRoster    = "roster"   // participants (staff only)
+	TypeRemoved   = "removed"  // this participant was removed
+	TypeGroup     = "group"    // the participant's group and its shared text
+	TypeGroupList = "groups"   // every group and its draft (staff only; same name as the command)
+	TypeItem      = "item"     // one moderation queue item, new or changed (staff only)
+	TypeScreen    = "screen"   // the approved items on the big screen
+)
+
+// Roles a connection can take.
+const (
+	RoleParticipant = "participant"
+	RoleFacilitator = "facilitator"
+	RolePresenter   = "presenter"
+)
+
+// In is a decoded client frame: the envelope with its payload still raw.
+type In struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// Out is a server frame before encoding.
+type Out struct {
+	Type string `json:"type"`
+	// Seq is the room sequence of the event that produced the frame; zero for
+	// frames that are replies rather than events.
+	Seq  uint64 `json:"seq,omitempty"`
+	ID   string `json:"id,omitempty"`
+	Data any    `json:"data,omitempty"`
+}
+
+// Hello is the payload of the first client frame.
+type Hello struct {
+	Protocol int    `json:"protocol"`
+	Role     string `json:"role"`
+	// Code is the join code (participants) or may name the room for staff.
+	Code string `json:"code,omitempty"`
+	// Room is the room id (staff may use it instead of the code).
+	Room string `json:"room,omitempty"`
+	// Token is the participant token from an earlier welcome.
+	Token string `json:"token,omitempty"`
+	// Key is the facilitator key (facilitator and presenter roles).
+	Key      string `json:"key,omitempty"`
+	Nickname string `json:"nickname,omitempty"`
+	// LastSeq and Epoch say what the client saw before it reconnected.
+	LastSeq uint64 `json:"last_seq,omitempty"`
+	Epoch   string `json:"epoch,omitempty"`
+}
+
+// Welcome answers a hello.
+type Welcome struct {
+	Protocol    int    `json:"protocol"`
+	Role        string `json:"role"`
+	Room        string `json:"room"`
+	Code        string `json:"code"`
+	Participant string `json:"participant,omitempty"`
+	// Token is sent once, when a participant first joins.
+	Token      string `json:"token,omitempty"`
+	Epoch      string `json:"epoch"`
+	Seq        uint64 `json:"seq"`
+	Recovered  bool   `json:"recovered"`
+	ServerTime int64  `json:"server_time"`
+	Instance   string `json:"instance,omitempty"`
+}
+
+// Ack confirms that a command or submission took effect.
+type Ack struct {
+	// Seq is the room sequence at which it took effect.
+	Seq uint64 `json:"seq"`
+	// Duplicate is true when the id had been seen before; the first effect stands.
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// Encode encodes a frame. Encoding a frame the server built cannot fail short
+// of a programming error, which is returned as an error, not a panic.
+func Encode(o Out) ([]byte, error) {
+	return json.Marshal(o)
+}
