@@ -1,0 +1,72 @@
+package plan
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestParseHostileInput feeds Parse input meant to exhaust it: deep nesting,
+// alias bombs, thousands of problems. Each must fail fast with problems.
+func TestParseHostileInput(t *testing.T) {
+	var indented strings.Builder
+	for i := 0; i < 700; i++ {
+		indented.WriteString(strings.Repeat(" ", i) + "a:\n")
+	}
+	indented.WriteString("\tx\n")
+	var bomb strings.Builder
+	bomb.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 30; i++ {
+		fmt.Fprintf(&bomb, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1)
+	}
+	bomb.WriteString(head + "  - kind: poll\n    title: *a29\n    options: [*a29, *a29]\n")
+	inputs := map[string]string{
+		"brackets":        strings.Repeat("[", 250000),
+		"dashes":          strings.Repeat("- ", 120000),
+		"braces":          strings.Repeat("{a: ", 60000),
+		"recursive alias": "a: " + strings.Repeat("&a [*a, ", 30000),
+		"indentation":     indented.String(),
+		"alias bomb":      bomb.String(),
+		"many fields":     strings.Repeat("unknown: 1\n", 20000),
+		"many steps":      head + strings.Repeat("  - kind: nope\n", 20000),
+		"binary":          "\x00\x01\x02\xff\xfe",
+	}
+	for name, in := range inputs {
+		start := time.Now()
+		p, err := Parse("hostile.yaml", []byte(in))
+		var ve *ValidationError
+		if p != nil || !errors.As(err, &ve) || len(ve.Problems) == 0 {
+			t.Errorf("%s: Parse = %v, %v", name, p, err)
+			continue
+		}
+		if len(ve.Problems) > maxProblems+1 {
+			t.Errorf("%s: %d problems reported", name, len(ve.Problems))
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%s: Parse took %v", name, d)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, p := range Builtin() {
+		f.Add(p.Source)
+	}
+	f.Add([]byte(head + "  - kind: poll\n    title: x\n    options: [a, b]\n"))
+	f.Add([]byte("id: [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.yaml", data)
+		if err == nil {
+			if problems := p.Validate(); len(problems) > 0 {
+				t.Fatalf("Parse accepted a plan that Validate refuses: %v", problems)
+			}
+			return
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+			t.Fatalf("Parse error %v is not a ValidationError with problems", err)
+		}
+	})
+}
