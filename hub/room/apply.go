@@ -1,0 +1,372 @@
+package room
+
+import (
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// Part names one piece of what screens show. Apply reports which parts an
+// event changed; Render draws them for each audience.
+type Part uint16
+
+// Parts of the room's screens.
+const (
+	PartRoom     Part = 1 << iota // status and counts
+	PartStep                      // the current step and its open/revealed state
+	PartTimer                     // the step timer
+	PartResults                   // tallies of the current step
+	PartProgress                  // how many answered (staff)
+	PartRoster                    // who is in the room (staff)
+	PartGroups                    // every group and its draft (staff)
+	PartScreen                    // what the big screen shows
+	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen
+)
+
+// Coalesced are the parts that high-rate input (joins, votes, typing)
+// changes; the hub redraws them a few times a second instead of once per
+// event.
+const Coalesced = PartRoom | PartResults | PartProgress | PartRoster | PartGroups
+
+// Changes is what one event did.
+type Changes struct {
+	Parts Part
+	// Acks answer the participant submissions the event carried.
+	Acks []Reply
+	// You lists participants whose own view (identity, answer) changed.
+	You []string
+	// Removed lists participants taken out of the room.
+	Removed []string
+	// Groups lists groups whose members or text changed; their members get
+	// the group's frame.
+	Groups []int
+	// Items lists queue items that are new or changed.
+	Items []string
+	// Ignored is true when the event changed nothing (stale or duplicate).
+	Ignored bool
+	// Deleted is true when the room's data was deleted.
+	Deleted bool
+}
+
+// Reply is the answer to one participant submission: an ack or an error.
+type Reply struct {
+	PID string
+	ID  string
+	Ack wire.Ack
+	Err *wire.Error
+}
+
+// Apply folds one event into the state. logSeq is the event's position in
+// the log, kept for control appends. Apply never fails: an event that is no
+// longer legal on this state is counted and ignored, and a participant
+// submission refused here is answered with an error.
+func Apply(s *State, logSeq uint64, ev *Event) Changes {
+	s.Seq++
+	if Control(ev.Type) {
+		s.CtlSeq = logSeq
+	}
+	if ev.Type == EvDeleted {
+		// Forget everything; keep only the counters that order the log.
+		seq, ctl := s.Seq, s.CtlSeq
+		*s = *New()
+		s.Seq, s.CtlSeq, s.Deleted = seq, ctl, true
+		return Changes{Deleted: true}
+	}
+	if ev.Type != EvCreated && !s.Exists() {
+		return Changes{Ignored: true}
+	}
+	switch ev.Type {
+	case EvCreated:
+		return s.applyCreated(ev)
+	case EvJoined:
+		return s.applyJoined(ev)
+	case EvLeft:
+		return s.applyLeft(ev.PID, false)
+	case EvRemoved:
+		if ev.Removed == nil {
+			return Changes{Ignored: true}
+		}
+		return s.applyLeft(ev.Removed.PID, true)
+	case EvGoto:
+		return s.applyGoto(ev)
+	case EvInput:
+		return s.applyToggle(ev.Input, func(st *StepState, on bool) { st.Open = on })
+	case EvReveal:
+		return s.applyToggle(ev.Reveal, func(st *StepState, on bool) { st.Revealed = on })
+	case EvTimer:
+		return s.applyTimer(ev)
+	case EvTimerEnd:
+		return s.applyTimerEnd(ev)
+	case EvLock:
+		if ev.Lock == nil || s.Ended {
+			return Changes{Ignored: true}
+		}
+		s.Locked = ev.Lock.On
+		return Changes{Parts: PartRoom}
+	case EvEnded:
+		if s.Ended {
+			return Changes{Ignored: true}
+		}
+		s.Ended = true
+		s.Locked = true
+		s.stopTimer(ev.At)
+		for _, st := range s.Steps {
+			st.Open = false
+		}
+		return Changes{Parts: PartRoom | PartStep | PartTimer}
+	case EvAnswer:
+		return s.applyAnswer(ev)
+	case EvGroups:
+		return s.applyGroups(ev)
+	case EvMove:
+		return s.applyMove(ev)
+	case EvMerge:
+		return s.applyMerge(ev)
+	case EvEntry:
+		return s.applyEntry(ev)
+	case EvSubmit:
+		return s.applySubmit(ev)
+	case EvModerate:
+		return s.applyModerate(ev)
+	case EvShow:
+		return s.applyShow(ev)
+	case EvCombine:
+		return s.applyCombine(ev)
+	}
+	return Changes{Ignored: true}
+}
+
+func (s *State) applyCreated(ev *Event) Changes {
+	c := ev.Created
+	if s.Exists() || c == nil || c.Plan == nil || len(c.Plan.Steps) == 0 {
+		return Changes{Ignored: true}
+	}
+	s.RoomID, s.Code, s.KeyHash = c.Room, c.Code, c.KeyHash
+	s.Plan = c.Plan
+	s.CreatedAt, s.ExpiresAt = ev.At, c.ExpiresAt
+	s.MaxParticipants = c.MaxParticipants
+	if s.MaxParticipants <= 0 {
+		s.MaxParticipants = DefaultMaxParticipants
+	}
+	s.Steps = make([]*StepState, len(c.Plan.Steps))
+	for i := range s.Steps {
+		s.Steps[i] = &StepState{Answers: map[string]*AnswerValue{}, Texts: map[int]*GroupText{}}
+	}
+	s.enterStep(0, 0)
+	return Changes{Parts: PartAll}
+}
+
+// JoinRefusal says why a new participant cannot join now, or nil.
+func (s *State) JoinRefusal() *wire.Error {
+	switch {
+	case s.Ended:
+		return wire.Errorf(wire.CodeEnded, "the room has ended")
+	case s.Locked:
+		return wire.Errorf(wire.CodeLocked, "the facilitator has locked the room")
+	case s.ActiveCount() >= s.MaxParticipants:
+		return wire.Errorf(wire.CodeFull, "the room is full")
+	}
+	return nil
+}
+
+func (s *State) applyJoined(ev *Event) Changes {
+	j := ev.Joined
+	if j == nil || ev.PID == "" || j.TokenHash == "" {
+		return Changes{Ignored: true}
+	}
+	if _, dup := s.tokens[j.TokenHash]; dup {
+		return Changes{Ignored: true}
+	}
+	if _, taken := s.Participants[ev.PID]; taken || s.JoinRefusal() != nil {
+		return Changes{Ignored: true}
+	}
+	s.Participants[ev.PID] = &Participant{ID: ev.PID, Nickname: j.Nickname, N: len(s.Order) + 1}
+	s.Order = append(s.Order, ev.PID)
+	s.tokens[j.TokenHash] = ev.PID
+	ch := Changes{Parts: PartRoom | PartRoster | PartProgress, You: []string{ev.PID}}
+	if len(s.Groups) > 0 || Shared(s.Current().Kind) {
+		ch.Groups = []int{s.placeLateJoiner(ev.PID)}
+		ch.Parts |= PartGroups
+	}
+	return ch
+}
+
+func (s *State) applyLeft(pid string, removed bool) Changes {
+	p := s.Participants[pid]
+	if p == nil || !p.Active() {
+		return Changes{Ignored: true}
+	}
+	ch := Changes{Parts: PartRoom | PartRoster | PartProgress | PartResults, Removed: []string{pid}}
+	if removed {
+		p.Removed = true
+		items, screen := s.hideAuthorItems(pid)
+		ch.Items = items
+		if screen {
+			ch.Parts |= PartScreen
+		}
+	} else {
+		p.Left = true
+	}
+	if gid := s.dropFromGroup(pid); gid != 0 {
+		ch.Parts |= PartGroups
+		if s.Group(gid) != nil {
+			ch.Groups = []int{gid}
+		}
+	}
+	return ch
+}
+
+func (s *State) applyGoto(ev *Event) Changes {
+	g := ev.Goto
+	if g == nil || s.Ended || g.From != s.Step || g.To < 0 || g.To >= len(s.Steps) || g.To == g.From {
+		return Changes{Ignored: true}
+	}
+	wasShared := Shared(s.Current().Kind)
+	formed := s.enterStep(g.To, g.Seed)
+	ch := Changes{Parts: PartStep | PartTimer | PartResults | PartProgress}
+	if wasShared || Shared(s.Current().Kind) {
+		ch.Parts |= PartGroups
+		ch.Groups = s.groupIDs()
+	}
+	if formed {
+		ch.Parts |= PartRoster
+		ch.You = s.activeIDs()
+	}
+	return ch
+}
+
+// enterStep makes step i current: its timer is set to the step's duration
+// and not running; a step that takes input is opened the first time it is
+// entered; a breakout or actions step forms groups if there are none. It
+// reports whether it formed groups.
+func (s *State) enterStep(i int, seed uint64) bool {
+	s.Step = i
+	step := &s.Plan.Steps[i]
+	d := step.Duration
+	s.Timer = Timer{Step: i, Run: s.Timer.Run, Duration: msOf(d), Remaining: msOf(d)}
+	st := s.Steps[i]
+	if !st.Entered && (Takes(step.Kind) || Shared(step.Kind)) {
+		st.Open = true
+	}
+	st.Entered = true
+	if Shared(step.Kind) && len(s.Groups) == 0 {
+		s.formGroups(seed, groupSize(step))
+		return true
+	}
+	return false
+}
+
+func msOf(d plan.Duration) int64 { return int64(d) / 1e6 }
+
+func (s *State) applyToggle(t *Toggle, set func(*StepState, bool)) Changes {
+	if t == nil || s.Ended || t.Step != s.Step {
+		return Changes{Ignored: true}
+	}
+	set(s.Steps[t.Step], t.On)
+	return Changes{Parts: PartStep | PartResults}
+}
+
+func (s *State) applyTimer(ev *Event) Changes {
+	t := ev.Timer
+	if t == nil || s.Ended || t.Step != s.Step {
+		return Changes{Ignored: true}
+	}
+	tm := &s.Timer
+	switch t.Action {
+	case TimerStart:
+		if tm.Running || tm.Remaining <= 0 {
+			return Changes{Ignored: true}
+		}
+		tm.Run++
+		tm.Running, tm.Expired = true, false
+		tm.EndsAt = ev.At + tm.Remaining
+	case TimerPause:
+		if !tm.Running {
+			return Changes{Ignored: true}
+		}
+		s.stopTimer(ev.At)
+	case TimerExtend:
+		if t.Seconds <= 0 {
+			return Changes{Ignored: true}
+		}
+		add := int64(t.Seconds) * 1000
+		tm.Duration += add
+		tm.Expired = false
+		if tm.Running {
+			tm.EndsAt += add
+		} else {
+			tm.Remaining += add
+		}
+	case TimerReset:
+		d := int64(t.Seconds) * 1000
+		if d <= 0 {
+			d = msOf(s.Plan.Steps[s.Step].Duration)
+		}
+		tm.Running, tm.Expired = false, false
+		tm.Duration, tm.Remaining, tm.EndsAt = d, d, 0
+	default:
+		return Changes{Ignored: true}
+	}
+	return Changes{Parts: PartTimer}
+}
+
+func (s *State) stopTimer(at int64) {
+	tm := &s.Timer
+	if !tm.Running {
+		return
+	}
+	tm.Running = false
+	tm.Remaining = max(tm.EndsAt-at, 0)
+	tm.EndsAt = 0
+}
+
+func (s *State) applyTimerEnd(ev *Event) Changes {
+	t := ev.Timer
+	tm := &s.Timer
+	if t == nil || !tm.Running || t.Step != s.Step || t.Run != tm.Run {
+		return Changes{Ignored: true}
+	}
+	tm.Running, tm.Expired = false, true
+	tm.Remaining, tm.EndsAt = 0, 0
+	ch := Changes{Parts: PartTimer}
+	if Shared(s.Current().Kind) {
+		sub := s.autoSubmit()
+		ch.Parts |= sub.Parts
+		ch.Groups, ch.Items = sub.Groups, sub.Items
+	}
+	return ch
+}
+
+func (s *State) applyAnswer(ev *Event) Changes {
+	a := ev.Answer
+	if a == nil || ev.PID == "" || ev.ID == "" {
+		return Changes{Ignored: true}
+	}
+	if dup, ch := s.duplicate(ev); dup {
+		return ch
+	}
+	if err := s.CheckAnswer(ev.PID, a); err != nil {
+		return Changes{Ignored: true, Acks: []Reply{{PID: ev.PID, ID: ev.ID, Err: err}}}
+	}
+	s.markSeen(ev)
+	old := s.Steps[a.Step].Answers[ev.PID]
+	s.Steps[a.Step].Answers[ev.PID] = a
+	ch := Changes{
+		Parts: PartResults | PartProgress,
+		Acks:  []Reply{{PID: ev.PID, ID: ev.ID, Ack: wire.Ack{Seq: s.Seq}}},
+		You:   []string{ev.PID},
+	}
+	if kind := s.Current().Kind; (kind == plan.KindOpen || kind == plan.KindClosing) && (old == nil || old.Text != a.Text) {
+		itemKind := ItemOpen
+		if kind == plan.KindClosing {
+			itemKind = ItemClosing
+		}
+		shown := len(s.Screen.Items)
+		it := s.upsertItem(itemKey("o", a.Step, ev.PID), a.Step, itemKind, 0)
+		it.Text = a.Text
+		ch.Items = []string{it.ID}
+		if len(s.Screen.Items) != shown {
+			ch.Parts |= PartScreen
+		}
+	}
+	return ch
+}

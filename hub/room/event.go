@@ -1,0 +1,234 @@
+// Package room is a room as a deterministic state machine. Decide turns a
+// client's request into an Event after checking it against the state; Apply
+// folds an Event from the room log into the State and says which parts of
+// every screen changed; Render turns those changes into frames for each
+// audience. Nothing here does I/O, reads the clock or draws random numbers:
+// every instance that applies the same log reaches the same state.
+package room
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+)
+
+// Event types, as stored in the room log.
+const (
+	EvCreated  = "created"
+	EvJoined   = "joined"
+	EvLeft     = "left"
+	EvRemoved  = "removed"
+	EvGoto     = "goto"
+	EvInput    = "input"  // open or close the current step for input
+	EvReveal   = "reveal" // show or hide results
+	EvTimer    = "timer"
+	EvTimerEnd = "timer_end"
+	EvLock     = "lock"
+	EvEnded    = "ended"
+	EvAnswer   = "answer"
+	EvGroups   = "groups"   // form or re-form breakout groups
+	EvMove     = "move"     // move one participant to another group
+	EvMerge    = "merge"    // merge groups into the first
+	EvEntry    = "entry"    // add, edit or delete an entry of a group's shared text
+	EvSubmit   = "submit"   // a group submits its shared text
+	EvModerate = "moderate" // approve, hide or star a queue item
+	EvShow     = "show"     // choose what the big screen shows
+	EvCombine  = "combine"  // merge duplicate actions into one
+	EvDeleted  = "deleted"  // the room's data was deleted; a tombstone without content
+)
+
+// Event is one entry of the room log. Exactly one payload field matching
+// Type is set; the rest are nil.
+type Event struct {
+	Type string `json:"t"`
+	// At is the wall-clock time (Unix milliseconds) at which the appending
+	// instance accepted the event. Timers are computed from it, never from
+	// the local clock, so every instance agrees.
+	At int64 `json:"at"`
+	// PID is the participant who caused the event, if any.
+	PID string `json:"p,omitempty"`
+	// ID is the client-chosen id of a submission, for de-duplication.
+	ID string `json:"id,omitempty"`
+
+	Created  *Created        `json:"created,omitempty"`
+	Joined   *Joined         `json:"joined,omitempty"`
+	Removed  *Removed        `json:"removed,omitempty"`
+	Goto     *Goto           `json:"goto,omitempty"`
+	Input    *Toggle         `json:"input,omitempty"`
+	Reveal   *Toggle         `json:"reveal,omitempty"`
+	Timer    *TimerChange    `json:"timer,omitempty"`
+	Lock     *Toggle         `json:"lock,omitempty"`
+	Answer   *AnswerValue    `json:"answer,omitempty"`
+	Groups   *GroupsChange   `json:"groups,omitempty"`
+	Move     *MoveChange     `json:"move,omitempty"`
+	Merge    *MergeChange    `json:"merge,omitempty"`
+	Entry    *EntryChange    `json:"entry,omitempty"`
+	Submit   *SubmitChange   `json:"submit,omitempty"`
+	Moderate *ModerateChange `json:"moderate,omitempty"`
+	Show     *ShowChange     `json:"show,omitempty"`
+	Combine  *CombineChange  `json:"combine,omitempty"`
+}
+
+// GroupsChange forms groups of Size from the active participants, shuffled
+// by Seed. Seed is drawn by the deciding instance, so every instance that
+// applies the event forms the same groups.
+type GroupsChange struct {
+	Size int    `json:"size"`
+	Seed uint64 `json:"seed"`
+}
+
+// MoveChange moves a participant to a group; Group 0 starts a new group.
+type MoveChange struct {
+	PID   string `json:"pid"`
+	Group int    `json:"group"`
+}
+
+// MergeChange merges the listed groups into the first of them.
+type MergeChange struct {
+	Groups []int `json:"groups"`
+}
+
+// EntryChange adds or edits (or with Delete, removes) one of the sender's
+// own entries in their group's shared text for Step. Ver increases with
+// every edit of the entry; an older version arriving late is ignored.
+type EntryChange struct {
+	Step   int    `json:"step"`
+	ID     string `json:"entry"`
+	Ver    int    `json:"ver"`
+	Text   string `json:"text,omitempty"`
+	Who    string `json:"who,omitempty"`
+	When   string `json:"when,omitempty"`
+	Delete bool   `json:"delete,omitempty"`
+}
+
+// SubmitChange submits the sender's group's shared text of Step.
+type SubmitChange struct {
+	Step int `json:"step"`
+}
+
+// ModerateChange sets a queue item's status and/or star.
+type ModerateChange struct {
+	Item    string `json:"item"`
+	Status  string `json:"status,omitempty"`
+	Starred *bool  `json:"starred,omitempty"`
+}
+
+// ShowChange puts approved items on the big screen.
+type ShowChange struct {
+	Items  []string `json:"items"`
+	Layout string   `json:"layout,omitempty"`
+}
+
+// CombineChange merges duplicate actions into Into, optionally rewording it.
+type CombineChange struct {
+	Into string   `json:"into"`
+	From []string `json:"from"`
+	What string   `json:"what,omitempty"`
+	Who  string   `json:"who,omitempty"`
+	When string   `json:"when,omitempty"`
+}
+
+// Created starts a room's log.
+type Created struct {
+	Room    string     `json:"room"`
+	Code    string     `json:"code"`
+	KeyHash string     `json:"key_hash"`
+	Plan    *plan.Plan `json:"plan"`
+	// ExpiresAt is when retention deletes the room (Unix ms).
+	ExpiresAt int64 `json:"expires_at"`
+	// MaxParticipants caps joins; zero means DefaultMaxParticipants.
+	MaxParticipants int `json:"max_participants,omitempty"`
+}
+
+// Joined adds a participant. TokenHash is the SHA-256 of the participant
+// token in hex; the token itself is never stored.
+type Joined struct {
+	TokenHash string `json:"token_hash"`
+	Nickname  string `json:"nickname,omitempty"`
+}
+
+// Removed takes a participant out of the room for good.
+type Removed struct {
+	PID string `json:"pid"`
+}
+
+// Goto moves the room from one step to another. From guards against two
+// facilitators advancing at once: the event is ignored unless the room is
+// still on From.
+type Goto struct {
+	From int `json:"from"`
+	To   int `json:"to"`
+	// Seed shuffles the groups formed on entering a breakout or actions
+	// step when there are none yet.
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Toggle is an on/off change that applies to one step (input, reveal) or
+// to the room (lock, where Step is ignored).
+type Toggle struct {
+	Step int  `json:"step"`
+	On   bool `json:"on"`
+}
+
+// Timer actions.
+const (
+	TimerStart  = "start"
+	TimerPause  = "pause"
+	TimerExtend = "extend"
+	TimerReset  = "reset"
+)
+
+// TimerChange starts, pauses, extends or resets the step timer; timer_end
+// events carry the timer's Run so that only the run that is due ends.
+type TimerChange struct {
+	Step   int    `json:"step"`
+	Action string `json:"action,omitempty"`
+	// Seconds is the extension for TimerExtend, or the new length for
+	// TimerReset (zero: the step's own duration).
+	Seconds int `json:"seconds,omitempty"`
+	Run     int `json:"run,omitempty"`
+}
+
+// AnswerValue is one person's answer to a poll, scale, open, word cloud or
+// closing step. Which fields are set depends on the step's kind.
+type AnswerValue struct {
+	Step    int      `json:"step"`
+	Choices []int    `json:"choices,omitempty"`
+	Value   *int     `json:"value,omitempty"`
+	Text    string   `json:"text,omitempty"`
+	Words   []string `json:"words,omitempty"`
+	// FollowUp holds the choices of a closing step's follow-up poll.
+	FollowUp []int `json:"follow_up,omitempty"`
+}
+
+// Control reports whether an event type goes on the room's control subject,
+// where appends carry an expected last sequence so that they cannot race.
+func Control(eventType string) bool {
+	switch eventType {
+	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit:
+		return false
+	}
+	return true
+}
+
+// DecodeEvent parses an event from the log.
+func DecodeEvent(data []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return nil, fmt.Errorf("decode room event: %w", err)
+	}
+	if ev.Type == "" {
+		return nil, fmt.Errorf("decode room event: no type")
+	}
+	return &ev, nil
+}
+
+// Encode serialises an event for the log.
+func (ev *Event) Encode() ([]byte, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return nil, fmt.Errorf("encode room event %s: %w", ev.Type, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,235 @@
+package room
+
+import (
+	"slices"
+	"strconv"
+
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// Item kinds in the moderation queue.
+const (
+	ItemOpen    = "open"    // an answer to an open question
+	ItemGroup   = "group"   // a group's shared reflection
+	ItemClosing = "closing" // what someone takes with them
+	ItemAction  = "action"  // a proposed measure
+)
+
+// Item statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusHidden   = "hidden"
+)
+
+// MaxScreenItems is how many items the big screen shows side by side.
+const MaxScreenItems = 4
+
+// Item is one text in the moderation queue. It never records who wrote
+// it: the key that finds it again is internal and never rendered.
+type Item struct {
+	ID         string
+	Step       int
+	Kind       string
+	Group      int
+	Text       string
+	Who, When  string
+	Status     string
+	Starred    bool
+	MergedInto string
+	key        string
+}
+
+// Screen is what the big screen shows besides the step.
+type Screen struct {
+	Items  []string
+	Layout string
+}
+
+func itemKey(kind string, step int, id string) string { return kind + "/" + itoa(step) + "/" + id }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// upsertItem finds the item with key or adds a pending one. A changed item
+// goes back to pending and off the screen: what is shown is always what
+// was approved.
+func (s *State) upsertItem(key string, step int, kind string, group int) *Item {
+	if it := s.itemByKey[key]; it != nil {
+		it.Status = StatusPending
+		s.unshow(it.ID)
+		return it
+	}
+	s.nextItem++
+	it := &Item{ID: "i" + itoa(s.nextItem), Step: step, Kind: kind, Group: group, Status: StatusPending, key: key}
+	s.Items = append(s.Items, it)
+	s.itemByKey[key] = it
+	s.itemByID[it.ID] = it
+	return it
+}
+
+// ItemByID returns a queue item.
+func (s *State) ItemByID(id string) *Item { return s.itemByID[id] }
+
+func (s *State) unshow(id string) bool {
+	n := len(s.Screen.Items)
+	s.Screen.Items = slices.DeleteFunc(s.Screen.Items, func(x string) bool { return x == id })
+	return len(s.Screen.Items) != n
+}
+
+// duplicate answers a submission whose id was seen before.
+func (s *State) duplicate(ev *Event) (bool, Changes) {
+	if ev.PID == "" || ev.ID == "" {
+		return true, Changes{Ignored: true}
+	}
+	if seq, dup := s.seen[ev.PID+"/"+ev.ID]; dup {
+		return true, Changes{Ignored: true, Acks: []Reply{{PID: ev.PID, ID: ev.ID, Ack: wire.Ack{Seq: seq, Duplicate: true}}}}
+	}
+	return false, Changes{}
+}
+
+func (s *State) markSeen(ev *Event) { s.seen[ev.PID+"/"+ev.ID] = s.Seq }
+
+func (s *State) applyModerate(ev *Event) Changes {
+	c := ev.Moderate
+	if c == nil {
+		return Changes{Ignored: true}
+	}
+	it := s.itemByID[c.Item]
+	if it == nil {
+		return Changes{Ignored: true}
+	}
+	ch := Changes{Items: []string{it.ID}}
+	if c.Status != "" {
+		it.Status = c.Status
+		if c.Status != StatusApproved && s.unshow(it.ID) {
+			ch.Parts |= PartScreen
+		}
+	}
+	if c.Starred != nil {
+		it.Starred = *c.Starred
+	}
+	return ch
+}
+
+// CheckShow validates what the facilitator wants on the big screen.
+func (s *State) CheckShow(c *ShowChange) *wire.Error {
+	if len(c.Items) > MaxScreenItems {
+		return wire.Errorf(wire.CodeInvalid, "the big screen shows at most %d items at once", MaxScreenItems)
+	}
+	switch c.Layout {
+	case "", "single", "side-by-side":
+	default:
+		return wire.Errorf(wire.CodeInvalid, "layout must be single or side-by-side")
+	}
+	for i, id := range c.Items {
+		it := s.itemByID[id]
+		if it == nil {
+			return wire.Errorf(wire.CodeInvalid, "no queue item %q", truncate(id, 16))
+		}
+		if it.Status != StatusApproved {
+			return wire.Errorf(wire.CodeNotAllowed, "only approved items can be shown; approve it first")
+		}
+		if slices.Contains(c.Items[:i], id) {
+			return wire.Errorf(wire.CodeInvalid, "item %s is listed twice", id)
+		}
+	}
+	return nil
+}
+
+func (s *State) applyShow(ev *Event) Changes {
+	c := ev.Show
+	if c == nil || s.CheckShow(c) != nil {
+		return Changes{Ignored: true}
+	}
+	s.Screen = Screen{Items: slices.Clone(c.Items), Layout: c.Layout}
+	if s.Screen.Layout == "" {
+		s.Screen.Layout = "single"
+	}
+	return Changes{Parts: PartScreen}
+}
+
+// CheckCombine validates a merge of duplicate actions.
+func (s *State) CheckCombine(c *CombineChange) *wire.Error {
+	into := s.itemByID[c.Into]
+	if into == nil || into.Kind != ItemAction || into.MergedInto != "" {
+		return wire.Errorf(wire.CodeInvalid, "into must be an action that has not been merged")
+	}
+	if len(c.From) == 0 {
+		return wire.Errorf(wire.CodeInvalid, "from must list the duplicate actions")
+	}
+	for _, id := range c.From {
+		it := s.itemByID[id]
+		if it == nil || it.Kind != ItemAction || id == c.Into {
+			return wire.Errorf(wire.CodeInvalid, "from must list other actions")
+		}
+		if it.MergedInto != "" {
+			return wire.Errorf(wire.CodeStale, "action %s was already merged", id)
+		}
+	}
+	for _, f := range []*string{&c.What, &c.Who, &c.When} {
+		t, err := checkOptionalText(*f, MaxActionField)
+		if err != nil {
+			return err
+		}
+		*f = t
+	}
+	return nil
+}
+
+func (s *State) applyCombine(ev *Event) Changes {
+	c := ev.Combine
+	if c == nil || s.CheckCombine(c) != nil {
+		return Changes{Ignored: true}
+	}
+	into := s.itemByID[c.Into]
+	ch := Changes{Items: []string{into.ID}}
+	for _, id := range c.From {
+		it := s.itemByID[id]
+		it.MergedInto = into.ID
+		if s.unshow(id) {
+			ch.Parts |= PartScreen
+		}
+		ch.Items = append(ch.Items, id)
+	}
+	if c.What != "" {
+		into.Text = c.What
+	}
+	if c.Who != "" {
+		into.Who = c.Who
+	}
+	if c.When != "" {
+		into.When = c.When
+	}
+	return ch
+}
+
+// Actions is the room's action list: every proposed measure that was not
+// merged into another and not hidden, in the order proposed.
+func (s *State) Actions() []*Item {
+	var out []*Item
+	for _, it := range s.Items {
+		if it.Kind == ItemAction && it.MergedInto == "" && it.Status != StatusHidden {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// hideAuthorItems hides the open and closing answers of a participant
+// who was removed, and takes them off the screen.
+func (s *State) hideAuthorItems(pid string) (changed []string, screen bool) {
+	for key, it := range s.itemByKey {
+		if it.Kind != ItemOpen && it.Kind != ItemClosing {
+			continue
+		}
+		if len(key) > len(pid) && key[len(key)-len(pid)-1:] == "/"+pid && it.Status != StatusHidden {
+			it.Status = StatusHidden
+			changed = append(changed, it.ID)
+			if s.unshow(it.ID) {
+				screen = true
+			}
+		}
+	}
+	slices.Sort(changed)
+	return changed, screen
+}

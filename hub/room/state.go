@@ -1,0 +1,169 @@
+package room
+
+import (
+	"sort"
+
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+)
+
+// DefaultMaxParticipants caps a room when its creator set no cap.
+const DefaultMaxParticipants = 5000
+
+// MinBreakdown is the fewest answers for which any breakdown of a step's
+// results is shown; below it screens and reports say only that too few
+// answered, so that no one's answer can be inferred.
+const MinBreakdown = 3
+
+// State is everything the room log says about a room. Only Apply changes it.
+type State struct {
+	RoomID          string
+	Code            string
+	KeyHash         string
+	Plan            *plan.Plan
+	CreatedAt       int64
+	ExpiresAt       int64
+	MaxParticipants int
+
+	// Seq counts the events applied: the room sequence every frame carries.
+	Seq uint64
+	// CtlSeq is the log position of the last control event; control appends
+	// expect it, so that two commands decided on the same state cannot both
+	// land.
+	CtlSeq uint64
+
+	Step   int
+	Steps  []*StepState
+	Timer  Timer
+	Locked bool
+	Ended  bool
+	// Deleted is set when the room's data was deleted; nothing else is kept.
+	Deleted bool
+
+	Participants map[string]*Participant
+	// Order lists participant ids in join order, for deterministic output.
+	Order []string
+	// Groups are the current breakout groups, in formation order.
+	Groups    []*Group
+	groupOf   map[string]int // participant id -> group id
+	nextGroup int
+
+	// Items is the moderation queue in the order texts arrived.
+	Items     []*Item
+	itemByKey map[string]*Item
+	itemByID  map[string]*Item
+	nextItem  int
+	Screen    Screen
+
+	tokens map[string]string // token hash -> participant id
+	// seen records the room sequence of every submission by "pid/id", the
+	// de-duplication record that outlives the log's duplicate window.
+	seen map[string]uint64
+}
+
+// Participant is one phone's person. Nothing here identifies them beyond an
+// optional nickname they chose.
+type Participant struct {
+	ID       string
+	Nickname string
+	// N is the join order, starting at 1.
+	N       int
+	Removed bool
+	Left    bool
+}
+
+// Active reports whether the participant is still in the room.
+func (p *Participant) Active() bool { return !p.Removed && !p.Left }
+
+// StepState is the live state of one step of the plan.
+type StepState struct {
+	Open     bool
+	Revealed bool
+	// Answers maps participant id to their current answer.
+	Answers map[string]*AnswerValue
+	// Texts holds each group's shared text (breakout and actions steps).
+	Texts map[int]*GroupText
+	// Entered is set once the room has been on the step.
+	Entered bool
+}
+
+// Timer is the step timer. While Running, EndsAt is authoritative; while
+// paused, Remaining is.
+type Timer struct {
+	Step      int
+	Run       int
+	Running   bool
+	EndsAt    int64
+	Remaining int64
+	Duration  int64
+	Expired   bool
+}
+
+// New returns the empty state of a room whose log has not begun.
+func New() *State {
+	return &State{
+		Participants: map[string]*Participant{},
+		tokens:       map[string]string{},
+		seen:         map[string]uint64{},
+		groupOf:      map[string]int{},
+		itemByKey:    map[string]*Item{},
+		itemByID:     map[string]*Item{},
+	}
+}
+
+// Exists reports whether the room's created event has been applied.
+func (s *State) Exists() bool { return s.Plan != nil }
+
+// Current returns the plan step the room is on.
+func (s *State) Current() *plan.Step { return &s.Plan.Steps[s.Step] }
+
+// CurrentState returns the live state of the current step.
+func (s *State) CurrentState() *StepState { return s.Steps[s.Step] }
+
+// ParticipantByToken finds a participant by token hash.
+func (s *State) ParticipantByToken(tokenHash string) (*Participant, bool) {
+	id, ok := s.tokens[tokenHash]
+	if !ok {
+		return nil, false
+	}
+	return s.Participants[id], true
+}
+
+// ActiveCount is the number of participants still in the room.
+func (s *State) ActiveCount() int {
+	n := 0
+	for _, p := range s.Participants {
+		if p.Active() {
+			n++
+		}
+	}
+	return n
+}
+
+// SeenSubmission returns the room sequence at which a participant's
+// submission id took effect, if it did.
+func (s *State) SeenSubmission(pid, id string) (uint64, bool) {
+	seq, ok := s.seen[pid+"/"+id]
+	return seq, ok
+}
+
+// Takes reports whether a step kind collects individual answers.
+func Takes(k plan.Kind) bool {
+	switch k {
+	case plan.KindPoll, plan.KindScale, plan.KindOpen, plan.KindWordcloud, plan.KindClosing:
+		return true
+	}
+	return false
+}
+
+// answerers returns the ids of active participants who answered a step,
+// in join order.
+func (s *State) answerers(st *StepState) []string {
+	ids := make([]string, 0, len(st.Answers))
+	for id := range st.Answers {
+		if p := s.Participants[id]; p != nil && p.Active() {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return s.Participants[ids[i]].N < s.Participants[ids[j]].N })
+	return ids
+}
