@@ -1,0 +1,279 @@
+// Package natslog keeps the room logs and the join-code registry in NATS
+// JetStream. Every room's events live in one stream under
+// stp.room.<id>.c (control) and stp.room.<id>.i (input); join codes live
+// in a key-value bucket. It implements hub.Log and hub.Registry.
+package natslog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/stoppunkt/stoppunkt/hub"
+)
+
+// Names of the JetStream assets.
+const (
+	StreamName   = "STP_ROOMS"
+	SubjectRoot  = "stp.room"
+	CodesBucket  = "stp_codes"
+	RoomsBucket  = "stp_rooms"
+	maxEventSize = 1 << 20
+)
+
+// Config shapes the JetStream assets. Zero values mean the defaults.
+type Config struct {
+	// Replicas for the stream and buckets (1; 3 on a cluster).
+	Replicas int
+	// Retention is the stream's MaxAge, a backstop behind the explicit
+	// expiry of rooms (30 days).
+	Retention time.Duration
+	// DuplicateWindow is how long JetStream remembers message ids (2m).
+	DuplicateWindow time.Duration
+}
+
+// Store is the JetStream-backed room log and registry.
+type Store struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	codes  jetstream.KeyValue
+	rooms  jetstream.KeyValue
+	epoch  string
+}
+
+var (
+	_ hub.Log      = (*Store)(nil)
+	_ hub.Registry = (*Store)(nil)
+)
+
+// Open creates or updates the stream and buckets and returns a Store.
+func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
+	if cfg.Replicas <= 0 {
+		cfg.Replicas = 1
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	if cfg.DuplicateWindow <= 0 {
+		cfg.DuplicateWindow = 2 * time.Minute
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("jetstream: %w", err)
+	}
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        StreamName,
+		Description: "Stoppunkt room logs",
+		Subjects:    []string{SubjectRoot + ".>"},
+		Storage:     jetstream.FileStorage,
+		Replicas:    cfg.Replicas,
+		// A day of slack past retention: rooms are purged explicitly when
+		// they expire; MaxAge only catches what a sweep missed.
+		MaxAge:      cfg.Retention + 24*time.Hour,
+		Duplicates:  cfg.DuplicateWindow,
+		MaxMsgSize:  maxEventSize,
+		Discard:     jetstream.DiscardOld,
+		AllowDirect: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("stream info: %w", err)
+	}
+	kv := func(name, desc string) (jetstream.KeyValue, error) {
+		b, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: name, Description: desc, History: 1,
+			Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("create bucket %s: %w", name, err)
+		}
+		return b, nil
+	}
+	codes, err := kv(CodesBucket, "Stoppunkt join codes of live rooms")
+	if err != nil {
+		return nil, err
+	}
+	rooms, err := kv(RoomsBucket, "Stoppunkt rooms and when they expire")
+	if err != nil {
+		return nil, err
+	}
+	return &Store{nc: nc, js: js, stream: stream, codes: codes, rooms: rooms,
+		epoch: strconv.FormatInt(info.Created.UnixNano(), 36)}, nil
+}
+
+// Epoch names this incarnation of the stream.
+func (s *Store) Epoch() string { return s.epoch }
+
+func subject(roomID string, control bool) string {
+	if control {
+		return SubjectRoot + "." + roomID + ".c"
+	}
+	return SubjectRoot + "." + roomID + ".i"
+}
+
+func roomSubjects(roomID string) string { return SubjectRoot + "." + roomID + ".>" }
+
+// Append adds an event to a room's log.
+func (s *Store) Append(ctx context.Context, roomID string, control bool, data []byte, msgID string, expect uint64) (uint64, bool, error) {
+	if !s.nc.IsConnected() {
+		return 0, false, fmt.Errorf("append: %w: not connected to NATS", hub.ErrUnavailable)
+	}
+	opts := []jetstream.PublishOpt{}
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	if control {
+		opts = append(opts, jetstream.WithExpectLastSequencePerSubject(expect))
+	}
+	ack, err := s.js.Publish(ctx, subject(roomID, control), data, opts...)
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant) {
+			return 0, false, hub.ErrConflict
+		}
+		return 0, false, fmt.Errorf("append to room log: %w: %w", hub.ErrUnavailable, err)
+	}
+	return ack.Sequence, ack.Duplicate, nil
+}
+
+// LastPos returns the position of a room's newest event.
+func (s *Store) LastPos(ctx context.Context, roomID string) (uint64, error) {
+	msg, err := s.stream.GetLastMsgForSubject(ctx, roomSubjects(roomID))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return 0, hub.ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("last event of room: %w: %w", hub.ErrUnavailable, err)
+	}
+	return msg.Sequence, nil
+}
+
+// Follow delivers a room's events in order from the first. The ordered
+// consumer recreates itself after a disconnect from the last position it
+// delivered, so nothing is skipped or repeated.
+func (s *Store) Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (func(), error) {
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{roomSubjects(roomID)},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow room: %w", err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		meta, err := msg.Metadata()
+		if err != nil {
+			return
+		}
+		fn(meta.Sequence.Stream, msg.Data())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow room: consume: %w", err)
+	}
+	return cc.Stop, nil
+}
+
+// Reserve claims a join code.
+func (s *Store) Reserve(ctx context.Context, code, roomID string, expiresAt time.Time) error {
+	if _, err := s.codes.Create(ctx, code, []byte(roomID)); err != nil {
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return hub.ErrTaken
+		}
+		return fmt.Errorf("reserve code: %w", err)
+	}
+	if _, err := s.rooms.Put(ctx, roomID, []byte(code+" "+strconv.FormatInt(expiresAt.UnixMilli(), 10))); err != nil {
+		return fmt.Errorf("record room: %w", err)
+	}
+	return nil
+}
+
+// Lookup returns the room of a join code.
+func (s *Store) Lookup(ctx context.Context, code string) (string, error) {
+	e, err := s.codes.Get(ctx, code)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", hub.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up code: %w", err)
+	}
+	return string(e.Value()), nil
+}
+
+// Ready checks that JetStream answers.
+func (s *Store) Ready(ctx context.Context) error {
+	if !s.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	if _, err := s.js.AccountInfo(ctx); err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	return nil
+}
+
+// Purge removes a room's events: all input, and all control events but
+// the newest, which is the content-free tombstone.
+func (s *Store) Purge(ctx context.Context, roomID string) error {
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subject(roomID, false))); err != nil {
+		return fmt.Errorf("purge room input: %w", err)
+	}
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subject(roomID, true)), jetstream.WithPurgeKeep(1)); err != nil {
+		return fmt.Errorf("purge room control: %w", err)
+	}
+	return nil
+}
+
+// Release frees a join code and forgets the room. Purging (not deleting)
+// the keys removes their history too.
+func (s *Store) Release(ctx context.Context, code, roomID string) error {
+	if e, err := s.codes.Get(ctx, code); err == nil && string(e.Value()) == roomID {
+		if err := s.codes.Purge(ctx, code); err != nil {
+			return fmt.Errorf("release code: %w", err)
+		}
+	}
+	if err := s.rooms.Purge(ctx, roomID); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("forget room: %w", err)
+	}
+	return nil
+}
+
+// Expired lists rooms whose expiry time has passed.
+func (s *Store) Expired(ctx context.Context, now time.Time) ([]hub.RoomRef, error) {
+	lister, err := s.rooms.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list rooms: %w", err)
+	}
+	var out []hub.RoomRef
+	for key := range lister.Keys() {
+		e, err := s.rooms.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		code, exp, ok := parseRoomRecord(e.Value())
+		if ok && exp <= now.UnixMilli() {
+			out = append(out, hub.RoomRef{ID: key, Code: code})
+		}
+	}
+	return out, nil
+}
+
+func parseRoomRecord(v []byte) (code string, expiresAt int64, ok bool) {
+	c, e, found := strings.Cut(string(v), " ")
+	if !found {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(e, 10, 64)
+	return c, n, err == nil
+}
