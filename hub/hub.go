@@ -1,0 +1,298 @@
+// Package hub runs rooms. For every room that has connections on this
+// instance it follows the room's log, applies each event to the room's
+// state machine (package room) and fans the frames out to the local
+// connections. Commands go the other way: decided against the local state,
+// appended to the log, and take effect when the log delivers them back, on
+// every instance alike.
+package hub
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// Conn is one client connection as the hub sees it. The websocket layer
+// (package client) implements it.
+type Conn interface {
+	// Send queues a frame without blocking. It returns false if the
+	// connection is closed; a connection whose queue is over its byte limit
+	// closes itself as too slow and returns false.
+	Send(f *wire.Frame) bool
+	// Close sends a close frame with the code and reason after whatever is
+	// queued, then closes the connection.
+	Close(code int, reason string)
+}
+
+// Log is the durable, ordered log of every room (JetStream in production).
+type Log interface {
+	// Append adds an event to a room's log and returns its position. A
+	// control event is appended only if the position of the room's last
+	// control event is still expect; otherwise ErrConflict. msgID, when not
+	// empty, makes the append idempotent within the log's duplicate window:
+	// a repeat returns the first position and dup=true. ErrUnavailable means
+	// the log cannot be reached and the caller may retry later.
+	Append(ctx context.Context, roomID string, control bool, data []byte, msgID string, expect uint64) (pos uint64, dup bool, err error)
+	// LastPos returns the position of the room's newest event, or
+	// ErrNotFound if the room has no log.
+	LastPos(ctx context.Context, roomID string) (uint64, error)
+	// Follow calls fn for every event of the room, oldest first, from one
+	// goroutine, until stop is called. It recovers from connection loss
+	// without skipping or repeating events.
+	Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (stop func(), err error)
+	// Epoch names this incarnation of the log; it changes if the log is
+	// recreated, which makes every client's remembered position void.
+	Epoch() string
+	// Purge deletes every event of the room but the newest, which must be
+	// the content-free tombstone that tells followers the room is gone.
+	Purge(ctx context.Context, roomID string) error
+}
+
+// Registry maps join codes to rooms and remembers when rooms expire.
+type Registry interface {
+	// Reserve claims a join code for a room; ErrTaken if a live room has it.
+	Reserve(ctx context.Context, code, roomID string, expiresAt time.Time) error
+	// Lookup returns the room a join code belongs to, or ErrNotFound.
+	Lookup(ctx context.Context, code string) (roomID string, err error)
+	// Release frees a room's join code and forgets the room, leaving no
+	// history behind.
+	Release(ctx context.Context, code, roomID string) error
+	// Expired lists the rooms whose expiry time has passed.
+	Expired(ctx context.Context, now time.Time) ([]RoomRef, error)
+}
+
+// RoomRef names a room in the registry.
+type RoomRef struct {
+	ID   string
+	Code string
+}
+
+// Errors the Log and Registry return.
+var (
+	ErrConflict    = errors.New("log position has moved")
+	ErrUnavailable = errors.New("log unavailable")
+	ErrNotFound    = errors.New("not found")
+	ErrTaken       = errors.New("already taken")
+)
+
+// Config tunes a hub. The zero value of every field means its default.
+type Config struct {
+	// Instance names this server in welcomes and logs.
+	Instance string
+	// Retention is how long a room lives after it is created (30 days).
+	Retention time.Duration
+	// ReplayWindow is how many recent frames per room are kept for
+	// reconnecting clients (1024). Older gaps get a snapshot.
+	ReplayWindow int
+	// FlushInterval is how often coalesced parts (tallies, counts) are
+	// redrawn (200ms).
+	FlushInterval time.Duration
+	// Linger keeps a room followed after its last local connection leaves,
+	// so that a reconnect does not replay the log again (30s).
+	Linger time.Duration
+	// HelloTimeout is how long a new connection may take to say hello (10s).
+	HelloTimeout time.Duration
+	// AppendTimeout bounds one append to the log (5s).
+	AppendTimeout time.Duration
+	// MessageRate and MessageBurst limit frames per connection (20/s, 40).
+	MessageRate  float64
+	MessageBurst int
+	// JoinRate and JoinBurst limit joins per client address (20/s, 200).
+	JoinRate  float64
+	JoinBurst int
+	// FailureRate and FailureBurst limit failed lookups of codes, tokens and
+	// keys per client address (10 a minute, 10).
+	FailureRate  float64
+	FailureBurst int
+	// SweepInterval is how often expired rooms are deleted (1m); negative
+	// turns the sweep off.
+	SweepInterval time.Duration
+	// Now is the clock (time.Now).
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Retention, 30*24*time.Hour)
+	def(&c.FlushInterval, 200*time.Millisecond)
+	def(&c.Linger, 30*time.Second)
+	def(&c.HelloTimeout, 10*time.Second)
+	def(&c.AppendTimeout, 5*time.Second)
+	if c.SweepInterval == 0 {
+		c.SweepInterval = time.Minute
+	}
+	if c.ReplayWindow <= 0 {
+		c.ReplayWindow = 1024
+	}
+	if c.MessageRate <= 0 {
+		c.MessageRate, c.MessageBurst = 20, 40
+	}
+	if c.JoinRate <= 0 {
+		c.JoinRate, c.JoinBurst = 20, 200
+	}
+	if c.FailureRate <= 0 {
+		c.FailureRate, c.FailureBurst = 10.0/60, 10
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Hub runs the rooms of one instance.
+type Hub struct {
+	cfg     Config
+	log     Log
+	reg     Registry
+	metrics *Metrics
+	logger  *slog.Logger
+
+	joins    *addrLimiter
+	failures *addrLimiter
+
+	mu       sync.Mutex
+	rooms    map[string]*runner
+	sessions map[*Session]struct{}
+	draining bool
+	inflight sync.WaitGroup
+
+	stopFlush chan struct{}
+	flushDone chan struct{}
+	closeOnce sync.Once
+}
+
+// New returns a hub. Call Close when done.
+func New(cfg Config, log Log, reg Registry, metrics *Metrics, logger *slog.Logger) *Hub {
+	cfg = cfg.withDefaults()
+	if metrics == nil {
+		metrics = NewMetrics(nil)
+	}
+	h := &Hub{
+		cfg: cfg, log: log, reg: reg, metrics: metrics, logger: logger,
+		joins:     newAddrLimiter(cfg.JoinRate, cfg.JoinBurst),
+		failures:  newAddrLimiter(cfg.FailureRate, cfg.FailureBurst),
+		rooms:     map[string]*runner{},
+		sessions:  map[*Session]struct{}{},
+		stopFlush: make(chan struct{}),
+		flushDone: make(chan struct{}),
+	}
+	go h.flushLoop()
+	if cfg.SweepInterval > 0 {
+		go h.sweepLoop(cfg.SweepInterval)
+	}
+	return h
+}
+
+// Config returns the hub's effective configuration.
+func (h *Hub) Config() Config { return h.cfg }
+
+// flushLoop redraws the coalesced parts of every room a few times a second.
+func (h *Hub) flushLoop() {
+	defer close(h.flushDone)
+	t := time.NewTicker(h.cfg.FlushInterval)
+	defer t.Stop()
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	count := time.NewTicker(2 * time.Second)
+	defer count.Stop()
+	for {
+		select {
+		case <-h.stopFlush:
+			return
+		case <-count.C:
+			n := 0
+			for _, r := range h.liveRooms() {
+				r.view(func(st *room.State) {
+					if st.Exists() {
+						n += st.ActiveCount()
+					}
+				})
+			}
+			h.metrics.Participants.Set(float64(n))
+		case <-t.C:
+			for _, r := range h.liveRooms() {
+				r.flush()
+			}
+		case <-sweep.C:
+			now := h.cfg.Now()
+			h.joins.sweep(now)
+			h.failures.sweep(now)
+		}
+	}
+}
+
+func (h *Hub) liveRooms() []*runner {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	rs := make([]*runner, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// Drain prepares a shutdown: new connections are refused, connected
+// clients are told to reconnect elsewhere (close code 1012), and Drain
+// returns when in-flight appends have finished or ctx ends.
+func (h *Hub) Drain(ctx context.Context) error {
+	h.mu.Lock()
+	h.draining = true
+	sessions := make([]*Session, 0, len(h.sessions))
+	for s := range h.sessions {
+		sessions = append(sessions, s)
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() { h.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for _, s := range sessions {
+		s.conn.Close(CloseServiceRestart, "server restarting; reconnect")
+	}
+	return nil
+}
+
+// Close stops every room this hub follows. It may be called more than once.
+func (h *Hub) Close() {
+	h.closeOnce.Do(func() { close(h.stopFlush) })
+	<-h.flushDone
+	h.mu.Lock()
+	rooms := h.rooms
+	h.rooms = map[string]*runner{}
+	h.mu.Unlock()
+	for _, r := range rooms {
+		r.stop()
+	}
+}
+
+// Websocket close codes the hub uses.
+const (
+	CloseNormal         = 1000
+	ClosePolicy         = 1008 // abuse: rate limits exceeded
+	CloseServiceRestart = 1012 // draining; reconnect elsewhere
+	CloseRemoved        = 4001 // the participant was removed
+	CloseDeleted        = 4004 // the room's data was deleted
+	CloseHelloTimeout   = 4008 // no hello in time
+)
+
+// Draining reports whether Drain has begun; readiness turns false then.
+func (h *Hub) Draining() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.draining
+}
+
+// SlowDropped counts a connection dropped for being too slow.
+func (h *Hub) SlowDropped() { h.metrics.SlowDropped.Inc() }

@@ -1,0 +1,79 @@
+package hub
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// Metrics are the hub's Prometheus collectors. Labels never carry user
+// text: message types outside the protocol are counted as "unknown".
+type Metrics struct {
+	Connections   *prometheus.GaugeVec
+	Rooms         prometheus.Gauge
+	Participants  prometheus.Gauge
+	RoomsCreated  prometheus.Counter
+	RoomsDeleted  prometheus.Counter
+	MessagesIn    *prometheus.CounterVec
+	MessagesOut   *prometheus.CounterVec
+	Errors        *prometheus.CounterVec
+	RateLimited   prometheus.Counter
+	SlowDropped   prometheus.Counter
+	FanoutLatency prometheus.Histogram
+	ApplyDuration prometheus.Histogram
+	AppendLatency prometheus.Histogram
+	AppendErrors  prometheus.Counter
+}
+
+// NewMetrics creates the collectors and registers them on reg (nil: not
+// registered, for tests that do not look).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Connections:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "stoppunkt_connections", Help: "Open websocket connections by role (pending: before hello)."}, []string{"role"}),
+		Rooms:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_rooms_active", Help: "Rooms followed by this instance."}),
+		Participants: prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_participants", Help: "Active participants in the rooms this instance follows."}),
+		RoomsCreated: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_created_total", Help: "Rooms created through this instance."}),
+		RoomsDeleted: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_deleted_total", Help: "Rooms deleted through this instance (by a facilitator or by retention)."}),
+		MessagesIn:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_in_total", Help: "Client frames received, by type."}, []string{"type"}),
+		MessagesOut:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_out_total", Help: "Frames queued to connections, by type."}, []string{"type"}),
+		Errors:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_errors_total", Help: "Error frames sent, by code."}, []string{"code"}),
+		RateLimited:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rate_limited_total", Help: "Frames refused by the per-connection rate limit."}),
+		SlowDropped:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_slow_disconnects_total", Help: "Connections closed because their send queue was full."}),
+		FanoutLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_fanout_latency_seconds", Help: "From an event's append to its frames being queued to local connections.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
+		ApplyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_apply_duration_seconds", Help: "Time to apply one event and queue its frames.",
+			Buckets: prometheus.ExponentialBuckets(0.00001, 2, 18)}),
+		AppendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_jetstream_append_seconds", Help: "Latency of appends to the room log.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16)}),
+		AppendErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_jetstream_publish_errors_total", Help: "Appends to the room log that failed."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.MessagesIn, m.MessagesOut, m.Errors,
+			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors)
+	}
+	return m
+}
+
+var knownTypes = map[string]bool{}
+
+func init() {
+	for _, t := range []string{wire.TypeHello, wire.TypePing, wire.TypeAnswer, wire.TypeLeave,
+		wire.TypeNext, wire.TypeBack, wire.TypeGoto, wire.TypeOpen, wire.TypeClose, wire.TypeReveal, wire.TypeHide,
+		wire.TypeTimer, wire.TypeLock, wire.TypeUnlock, wire.TypeRemove, wire.TypeEnd, wire.TypeEntry, wire.TypeSubmit,
+		wire.TypeGroups, wire.TypeMove, wire.TypeMerge, wire.TypeModerate, wire.TypeShow, wire.TypeCombine} {
+		knownTypes[t] = true
+	}
+}
+
+func (m *Metrics) in(typ string) {
+	if !knownTypes[typ] {
+		typ = "unknown"
+	}
+	m.MessagesIn.WithLabelValues(typ).Inc()
+}
+
+func (m *Metrics) out(typ string, n int) {
+	if n > 0 {
+		m.MessagesOut.WithLabelValues(typ).Add(float64(n))
+	}
+}

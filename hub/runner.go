@@ -1,0 +1,462 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// runner is one room on this instance: it follows the room's log, applies
+// every event to the state, and fans the resulting frames out to the
+// room's local sessions. mu guards everything below it; frames are queued
+// to connections while it is held, so every session sees frames in log
+// order and a session attaching mid-stream misses nothing.
+type runner struct {
+	hub *Hub
+	id  string
+
+	stopFollow func()
+	ready      chan struct{} // closed once the log is applied up to where it was at start
+	readyAt    uint64
+
+	mu       sync.Mutex
+	state    *room.State
+	pos      uint64                // log position of the last applied event
+	applied  chan struct{}         // closed and replaced after every apply
+	sessions map[*Session]struct{} // every local session
+	byPID    map[string][]*Session // participant sessions by participant id
+	ring     []ringEntry           // recent frames, for replay
+	ringFrom uint64                // every event from this seq on has all its frames in ring
+	dirty    room.Part             // coalesced parts waiting for the next flush
+	refs     int                   // sessions and callers holding the runner
+	timer    *time.Timer           // fires the timer-end append
+	timerRun int                   // the timer run the pending trigger is for
+	lingers  *time.Timer           // stops an unused runner
+	stopped  bool
+}
+
+// ringEntry is one frame kept for replay, with whom it was for.
+type ringEntry struct {
+	seq   uint64
+	to    room.Audience
+	pids  []string
+	frame *wire.Frame
+}
+
+// acquire returns the room's runner, starting it if needed, once it has
+// caught up with the log. Every acquire must be paired with a release.
+func (h *Hub) acquire(ctx context.Context, roomID string) (*runner, error) {
+	h.mu.Lock()
+	r := h.rooms[roomID]
+	if r == nil {
+		r = &runner{
+			hub: h, id: roomID, ready: make(chan struct{}),
+			state: room.New(), applied: make(chan struct{}),
+			sessions: map[*Session]struct{}{}, byPID: map[string][]*Session{},
+			ringFrom: 1,
+		}
+		h.rooms[roomID] = r
+		h.metrics.Rooms.Set(float64(len(h.rooms)))
+		h.mu.Unlock()
+		if err := r.start(ctx); err != nil {
+			h.mu.Lock()
+			if h.rooms[roomID] == r {
+				delete(h.rooms, roomID)
+				h.metrics.Rooms.Set(float64(len(h.rooms)))
+			}
+			h.mu.Unlock()
+			r.fail()
+			return nil, err
+		}
+		h.mu.Lock()
+	}
+	r.mu.Lock()
+	r.refs++
+	if r.lingers != nil {
+		r.lingers.Stop()
+		r.lingers = nil
+	}
+	r.mu.Unlock()
+	h.mu.Unlock()
+	select {
+	case <-r.ready:
+	case <-ctx.Done():
+		h.release(r)
+		return nil, wire.Errorf(wire.CodeUnavailable, "the room is still loading; try again")
+	}
+	if r.failed() {
+		h.release(r)
+		return nil, wire.Errorf(wire.CodeUnavailable, "the room could not be loaded; try again")
+	}
+	if !r.exists() {
+		h.release(r)
+		return nil, ErrNotFound
+	}
+	return r, nil
+}
+
+// release drops a reference; the last one stops the runner after Linger.
+func (h *Hub) release(r *runner) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.refs--
+	if r.refs > 0 || r.stopped {
+		return
+	}
+	r.lingers = time.AfterFunc(h.cfg.Linger, func() {
+		h.mu.Lock()
+		r.mu.Lock()
+		idle := r.refs == 0 && !r.stopped
+		if idle && h.rooms[r.id] == r {
+			delete(h.rooms, r.id)
+			h.metrics.Rooms.Set(float64(len(h.rooms)))
+		}
+		r.mu.Unlock()
+		h.mu.Unlock()
+		if idle {
+			r.stop()
+		}
+	})
+}
+
+func (r *runner) start(ctx context.Context) error {
+	last, err := r.hub.log.LastPos(ctx, r.id)
+	if err != nil {
+		return err
+	}
+	r.readyAt = last
+	stop, err := r.hub.log.Follow(context.Background(), r.id, r.onEvent)
+	if err != nil {
+		return fmt.Errorf("follow room log: %w", err)
+	}
+	r.mu.Lock()
+	r.stopFollow = stop
+	r.mu.Unlock()
+	return nil
+}
+
+// fail marks a runner that could not start, waking its waiters.
+func (r *runner) fail() {
+	r.mu.Lock()
+	r.stopped = true
+	r.mu.Unlock()
+	select {
+	case <-r.ready:
+	default:
+		close(r.ready)
+	}
+}
+
+func (r *runner) failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stopped
+}
+
+func (r *runner) exists() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state.Exists()
+}
+
+func (r *runner) stop() {
+	r.mu.Lock()
+	if r.stopped && r.stopFollow == nil {
+		r.mu.Unlock()
+		return
+	}
+	r.stopped = true
+	stop := r.stopFollow
+	r.stopFollow = nil
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// onEvent applies one event from the log. The log calls it from a single
+// goroutine, in order.
+func (r *runner) onEvent(pos uint64, data []byte) {
+	start := time.Now()
+	ev, err := room.DecodeEvent(data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pos <= r.pos {
+		return // a redelivery after reconnect; already applied
+	}
+	r.pos = pos
+	if err != nil {
+		// Every instance reads the same bytes, so every instance skips it.
+		r.state.Seq++
+		r.hub.logger.Error("skipping undecodable room event", "room", r.id, "pos", pos, "err", err)
+	} else {
+		ch := room.Apply(r.state, pos, ev)
+		r.emit(ev, ch)
+		r.scheduleTimer()
+		if pos >= r.readyAt && ev.At > 0 {
+			r.hub.metrics.FanoutLatency.Observe(time.Since(time.UnixMilli(ev.At)).Seconds())
+		}
+	}
+	close(r.applied)
+	r.applied = make(chan struct{})
+	if pos >= r.readyAt {
+		select {
+		case <-r.ready:
+		default:
+			close(r.ready)
+		}
+	}
+	r.hub.metrics.ApplyDuration.Observe(time.Since(start).Seconds())
+}
+
+// emit renders what an event changed and queues the frames. Control
+// events redraw their parts now; input events mark coalesced parts dirty
+// for the next flush. Called with mu held.
+func (r *runner) emit(ev *room.Event, ch room.Changes) {
+	parts := ch.Parts
+	if !room.Control(ev.Type) {
+		r.dirty |= parts & room.Coalesced
+		parts &^= room.Coalesced
+	} else {
+		r.dirty &^= parts
+	}
+	effects := append(room.Render(r.state, parts), room.RenderReplies(r.state, ch)...)
+	seq := r.state.Seq
+	for _, e := range effects {
+		e.Out.Seq = seq
+		f, err := wire.NewFrame(e.Out)
+		if err != nil {
+			r.hub.logger.Error("encode frame", "room", r.id, "type", e.Out.Type, "err", err)
+			continue
+		}
+		r.remember(ringEntry{seq: seq, to: e.To, pids: e.PIDs, frame: f})
+		r.deliver(e.To, e.PIDs, e.Out.Type, f)
+	}
+	if ch.Deleted {
+		for s := range r.sessions {
+			s.conn.Close(CloseDeleted, "the room's data was deleted")
+		}
+		r.ring, r.dirty = nil, 0
+		return
+	}
+	for _, pid := range ch.Removed {
+		reason := "left the room"
+		if r.state.Participants[pid].Removed {
+			reason = "removed by the facilitator"
+		}
+		for _, s := range r.byPID[pid] {
+			s.conn.Close(CloseRemoved, reason)
+		}
+	}
+}
+
+// remember keeps a frame for replay. When the ring holds more than
+// ReplayWindow frames it drops the oldest quarter, never splitting the
+// frames of one event, and moves ringFrom past what it dropped.
+func (r *runner) remember(e ringEntry) {
+	r.ring = append(r.ring, e)
+	limit := r.hub.cfg.ReplayWindow
+	if len(r.ring) <= limit {
+		return
+	}
+	drop := len(r.ring) - limit*3/4
+	for drop < len(r.ring) && r.ring[drop].seq == r.ring[drop-1].seq {
+		drop++
+	}
+	r.ringFrom = r.ring[drop-1].seq + 1
+	r.ring = append(r.ring[:0:0], r.ring[drop:]...)
+}
+
+// deliver queues a frame to every local session it is for: the listed
+// participants, or everyone of the audience. Called with mu held.
+func (r *runner) deliver(to room.Audience, pids []string, typ string, f *wire.Frame) {
+	n := 0
+	if pids != nil {
+		for _, pid := range pids {
+			for _, s := range r.byPID[pid] {
+				if s.conn.Send(f) {
+					n++
+				}
+			}
+		}
+	} else {
+		for s := range r.sessions {
+			if s.aud&to != 0 && s.conn.Send(f) {
+				n++
+			}
+		}
+	}
+	r.hub.metrics.out(typ, n)
+}
+
+// flush redraws the coalesced parts that changed since the last flush.
+func (r *runner) flush() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dirty == 0 || !r.state.Exists() {
+		return
+	}
+	parts := r.dirty
+	r.dirty = 0
+	for _, e := range room.Render(r.state, parts) {
+		e.Out.Seq = r.state.Seq
+		f, err := wire.NewFrame(e.Out)
+		if err != nil {
+			continue
+		}
+		r.deliver(e.To, e.PIDs, e.Out.Type, f)
+	}
+}
+
+// attach adds a session and brings it up to date: the welcome, then either
+// the frames it missed since lastSeq (recovered) or a snapshot.
+func (r *runner) attach(s *Session, w wire.Welcome, lastSeq uint64, epoch string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.state
+	w.Epoch = r.hub.log.Epoch()
+	w.Seq = st.Seq
+	w.Recovered = lastSeq > 0 && epoch == w.Epoch && lastSeq <= st.Seq && lastSeq+1 >= r.ringFrom
+	s.send(wire.Out{Type: wire.TypeWelcome, Data: w})
+	if w.Recovered {
+		for _, e := range r.ring {
+			if e.seq > lastSeq && s.wants(e.to, e.pids) {
+				s.conn.Send(e.frame)
+			}
+		}
+		// Coalesced parts are not in the ring; send them as they are now.
+		for _, e := range room.Render(st, room.Coalesced) {
+			if s.wants(e.To, e.PIDs) {
+				e.Out.Seq = st.Seq
+				s.send(e.Out)
+			}
+		}
+	} else {
+		s.send(wire.Out{Type: wire.TypeSnapshot, Seq: st.Seq, Data: room.Snapshot(st, s.role, s.pid)})
+	}
+	r.sessions[s] = struct{}{}
+	if s.pid != "" {
+		r.byPID[s.pid] = append(r.byPID[s.pid], s)
+	}
+}
+
+func (r *runner) detach(s *Session) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.sessions, s)
+	if s.pid == "" {
+		return
+	}
+	list := r.byPID[s.pid]
+	for i, o := range list {
+		if o == s {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(r.byPID, s.pid)
+	} else {
+		r.byPID[s.pid] = list
+	}
+}
+
+// view runs fn on the state with mu held.
+func (r *runner) view(fn func(st *room.State)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fn(r.state)
+}
+
+// waitApplied blocks until the event at pos has been applied.
+func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
+	for {
+		r.mu.Lock()
+		done, ch := r.pos >= pos, r.applied
+		r.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return wire.Errorf(wire.CodeUnavailable, "the change was stored but not yet applied; it will appear shortly")
+		}
+	}
+}
+
+// waitChange blocks until the state moves past ctlSeq or ctx ends.
+func (r *runner) waitCtlChange(ctx context.Context, ctlSeq uint64) {
+	for {
+		r.mu.Lock()
+		moved, ch := r.state.CtlSeq != ctlSeq, r.applied
+		r.mu.Unlock()
+		if moved {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// scheduleTimer arms the trigger that appends timer_end when the running
+// timer is due. Every instance arms one; the log's de-duplication and the
+// control sequence let exactly one land. Called with mu held.
+func (r *runner) scheduleTimer() {
+	tm := r.state.Timer
+	if !tm.Running {
+		if r.timer != nil {
+			r.timer.Stop()
+			r.timer = nil
+		}
+		return
+	}
+	if r.timer != nil && r.timerRun == tm.Run {
+		r.timer.Stop()
+	}
+	r.timerRun = tm.Run
+	wait := time.Until(time.UnixMilli(tm.EndsAt))
+	step, run := tm.Step, tm.Run
+	r.timer = time.AfterFunc(max(wait, 0), func() { r.endTimer(step, run) })
+}
+
+func (r *runner) endTimer(step, run int) {
+	ctx, cancel := context.WithTimeout(context.Background(), r.hub.cfg.AppendTimeout)
+	defer cancel()
+	for attempt := 0; attempt < 5; attempt++ {
+		var ctlSeq uint64
+		due := false
+		r.view(func(st *room.State) {
+			ctlSeq = st.CtlSeq
+			due = st.Timer.Running && st.Timer.Step == step && st.Timer.Run == run
+		})
+		if !due {
+			return
+		}
+		ev := &room.Event{Type: room.EvTimerEnd, At: r.hub.now(), Timer: &room.TimerChange{Step: step, Run: run}}
+		data, err := ev.Encode()
+		if err != nil {
+			return
+		}
+		msgID := fmt.Sprintf("%s/timer/%d/%d", r.id, step, run)
+		_, _, err = r.hub.log.Append(ctx, r.id, true, data, msgID, ctlSeq)
+		if !errors.Is(err, ErrConflict) {
+			if err != nil {
+				r.hub.logger.Warn("timer end append failed", "room", r.id, "err", err)
+			}
+			return
+		}
+		r.waitCtlChange(ctx, ctlSeq)
+	}
+}

@@ -1,0 +1,428 @@
+package hub
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// MaxNickname is the longest nickname, in characters.
+const MaxNickname = 40
+
+// strikeLimit is how many rate-limited frames a connection may send before
+// it is disconnected; strikes decay by one for every frame within limits.
+const strikeLimit = 50
+
+// Session is one connection's conversation with the hub: it authenticates
+// the hello, attaches to the room, and turns frames into commands. The
+// websocket layer calls Handle from its single reader goroutine and Closed
+// once when the connection ends.
+type Session struct {
+	hub  *Hub
+	conn Conn
+	addr string
+
+	// Set by the hello, before the session is attached and visible to the
+	// runner's fan-out; never changed afterwards.
+	role   string
+	aud    room.Audience
+	pid    string
+	runner *runner
+
+	limiter *rate.Limiter
+	strikes int
+	closed  atomic.Bool
+}
+
+// Connect starts a session for a new connection from the client address addr.
+func (h *Hub) Connect(conn Conn, addr string) *Session {
+	s := &Session{hub: h, conn: conn, addr: addr,
+		limiter: rate.NewLimiter(rate.Limit(h.cfg.MessageRate), h.cfg.MessageBurst)}
+	h.mu.Lock()
+	h.sessions[s] = struct{}{}
+	h.mu.Unlock()
+	h.metrics.Connections.WithLabelValues("pending").Inc()
+	return s
+}
+
+// HelloTimeout is how long the connection may wait for its hello.
+func (s *Session) HelloTimeout() time.Duration { return s.hub.cfg.HelloTimeout }
+
+// Attached reports whether the hello succeeded.
+func (s *Session) Attached() bool { return s.runner != nil }
+
+// Closed ends the session; the websocket layer calls it once.
+func (s *Session) Closed() {
+	if !s.closed.CompareAndSwap(false, true) {
+		return
+	}
+	h := s.hub
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+	if s.runner != nil {
+		s.runner.detach(s)
+		h.release(s.runner)
+		h.metrics.Connections.WithLabelValues(s.role).Dec()
+	} else {
+		h.metrics.Connections.WithLabelValues("pending").Dec()
+	}
+}
+
+// Handle processes one frame from the client. It never panics on input; a
+// refused frame is answered with an error frame and the connection stays
+// usable, except for abuse, which closes it.
+func (s *Session) Handle(ctx context.Context, data []byte) {
+	if !s.limiter.Allow() {
+		s.strikes++
+		s.hub.metrics.RateLimited.Inc()
+		if s.strikes > strikeLimit {
+			s.conn.Close(ClosePolicy, "too many messages")
+			return
+		}
+		s.replyErr("", wire.Errorf(wire.CodeRateLimited, "too many messages; slow down"))
+		return
+	}
+	if s.strikes > 0 {
+		s.strikes--
+	}
+	in, err := wire.Decode(data)
+	s.hub.metrics.in(in.Type)
+	if err != nil {
+		s.replyErr(in.ID, err)
+		return
+	}
+	switch {
+	case in.Type == wire.TypePing:
+		s.send(wire.Out{Type: wire.TypePong, ID: in.ID})
+	case in.Type == wire.TypeHello:
+		if s.runner != nil {
+			s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "hello was already sent on this connection"))
+			return
+		}
+		if err := s.hello(ctx, in); err != nil {
+			s.replyErr(in.ID, err)
+		}
+	case s.runner == nil:
+		s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "send hello first"))
+	default:
+		s.hub.inflight.Add(1)
+		defer s.hub.inflight.Done()
+		if err := s.submit(ctx, in); err != nil {
+			s.replyErr(in.ID, err)
+		}
+	}
+}
+
+// send encodes and queues a frame for this connection only.
+func (s *Session) send(o wire.Out) {
+	f, err := wire.NewFrame(o)
+	if err != nil {
+		s.hub.logger.Error("encode frame", "type", o.Type, "err", err)
+		return
+	}
+	s.conn.Send(f)
+	s.hub.metrics.out(o.Type, 1)
+}
+
+func (s *Session) replyErr(id string, err error) {
+	e := wire.AsError(err)
+	if e.Code == wire.CodeInternal {
+		s.hub.logger.Error("request failed", "err", err)
+	}
+	s.hub.metrics.Errors.WithLabelValues(string(e.Code)).Inc()
+	s.send(wire.Out{Type: wire.TypeError, ID: id, Data: e})
+}
+
+// wants reports whether a frame for audience to (or the listed
+// participants) is for this session.
+func (s *Session) wants(to room.Audience, pids []string) bool {
+	if pids != nil {
+		return s.pid != "" && slices.Contains(pids, s.pid)
+	}
+	return s.aud&to != 0
+}
+
+func (s *Session) hello(ctx context.Context, in wire.In) error {
+	var hello wire.Hello
+	if err := wire.DecodeData(in, &hello); err != nil {
+		return err
+	}
+	if hello.Protocol != wire.Version {
+		return wire.Errorf(wire.CodeProtocol, "protocol %d is not supported; this server speaks %d", hello.Protocol, wire.Version)
+	}
+	s.hub.mu.Lock()
+	draining := s.hub.draining
+	s.hub.mu.Unlock()
+	if draining {
+		return wire.Errorf(wire.CodeShuttingDown, "this server is restarting; connect again")
+	}
+	switch hello.Role {
+	case wire.RoleParticipant, wire.RoleFacilitator, wire.RolePresenter:
+	default:
+		return wire.Errorf(wire.CodeInvalid, "role must be participant, facilitator or presenter")
+	}
+	if !s.hub.failures.allowed(s.addr) {
+		return wire.Errorf(wire.CodeRateLimited, "too many failed attempts; wait a minute")
+	}
+	roomID, err := s.resolveRoom(ctx, hello)
+	if err != nil {
+		return err
+	}
+	r, err := s.hub.acquire(ctx, roomID)
+	if errors.Is(err, ErrNotFound) {
+		s.hub.failures.fail(s.addr)
+		return wire.Errorf(wire.CodeNotFound, "no room with that code")
+	}
+	if err != nil {
+		return err
+	}
+	w := wire.Welcome{Protocol: wire.Version, Role: hello.Role, Room: roomID, Instance: s.hub.cfg.Instance, ServerTime: s.hub.now()}
+	if hello.Role == wire.RoleParticipant {
+		err = s.participantHello(ctx, r, hello, &w)
+	} else {
+		err = s.staffHello(r, hello)
+	}
+	if err != nil {
+		s.hub.release(r)
+		return err
+	}
+	s.role, s.aud = hello.Role, room.AudienceOf(hello.Role)
+	r.view(func(st *room.State) { w.Code = st.Code })
+	s.runner = r
+	s.hub.metrics.Connections.WithLabelValues("pending").Dec()
+	s.hub.metrics.Connections.WithLabelValues(s.role).Inc()
+	r.attach(s, w, hello.LastSeq, hello.Epoch)
+	return nil
+}
+
+// resolveRoom finds the room a hello names: by join code, or for staff by
+// room id. Unknown codes all get the same answer, so that guessing learns
+// nothing, and count as failures for the address's limit.
+func (s *Session) resolveRoom(ctx context.Context, hello wire.Hello) (string, error) {
+	if hello.Role != wire.RoleParticipant && hello.Room != "" {
+		if !validRoomID(hello.Room) {
+			s.hub.failures.fail(s.addr)
+			return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+		}
+		return hello.Room, nil
+	}
+	code, ok := NormaliseCode(hello.Code)
+	if !ok {
+		s.hub.failures.fail(s.addr)
+		return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+	}
+	roomID, err := s.hub.reg.Lookup(ctx, code)
+	if errors.Is(err, ErrNotFound) {
+		s.hub.failures.fail(s.addr)
+		return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+	}
+	if err != nil {
+		return "", wire.Errorf(wire.CodeUnavailable, "the server cannot reach its storage; try again")
+	}
+	return roomID, nil
+}
+
+func (s *Session) staffHello(r *runner, hello wire.Hello) error {
+	var want string
+	r.view(func(st *room.State) { want = st.KeyHash })
+	got := HashSecret(hello.Key)
+	if hello.Key == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		s.hub.failures.fail(s.addr)
+		return wire.Errorf(wire.CodeUnauthorized, "the facilitator key is not valid for this room")
+	}
+	return nil
+}
+
+// participantHello resumes a participant by token or joins a new one.
+func (s *Session) participantHello(ctx context.Context, r *runner, hello wire.Hello, w *wire.Welcome) error {
+	if hello.Token != "" {
+		roomPart, _, _ := strings.Cut(hello.Token, ".")
+		if roomPart != r.id {
+			s.hub.failures.fail(s.addr)
+			return wire.Errorf(wire.CodeWrongRoom, "this participant token belongs to another room")
+		}
+		var p *room.Participant
+		r.view(func(st *room.State) {
+			if found, ok := st.ParticipantByToken(HashSecret(hello.Token)); ok {
+				cp := *found
+				p = &cp
+			}
+		})
+		switch {
+		case p == nil:
+			s.hub.failures.fail(s.addr)
+			return wire.Errorf(wire.CodeUnauthorized, "unknown participant token; join again without it")
+		case p.Removed:
+			return wire.Errorf(wire.CodeRemoved, "you were removed from this room")
+		case p.Left:
+			return wire.Errorf(wire.CodeRemoved, "you left this room")
+		}
+		s.pid, w.Participant = p.ID, p.ID
+		return nil
+	}
+	return s.join(ctx, r, hello, w)
+}
+
+func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire.Welcome) error {
+	nick, err := wire.CheckName(hello.Nickname, MaxNickname)
+	if err != nil {
+		return err
+	}
+	if !s.hub.joins.allow(s.addr) {
+		return wire.Errorf(wire.CodeRateLimited, "too many joins from your network; try again shortly")
+	}
+	var refusal *wire.Error
+	r.view(func(st *room.State) { refusal = st.JoinRefusal() })
+	if refusal != nil {
+		return refusal
+	}
+	token := r.id + "." + randomString(22)
+	hash := HashSecret(token)
+	pid := randomString(10)
+	ev := &room.Event{Type: room.EvJoined, PID: pid, At: s.hub.now(), Joined: &room.Joined{TokenHash: hash, Nickname: nick}}
+	pos, err := s.hub.append(ctx, r.id, ev, "join/"+hash, 0)
+	if err != nil {
+		return err
+	}
+	if err := r.waitApplied(ctx, pos); err != nil {
+		return err
+	}
+	var joined bool
+	r.view(func(st *room.State) {
+		p, ok := st.ParticipantByToken(hash)
+		joined = ok && p.ID == pid
+		refusal = st.JoinRefusal()
+	})
+	if !joined {
+		if refusal != nil {
+			return refusal
+		}
+		return wire.Errorf(wire.CodeUnavailable, "joining failed; try again")
+	}
+	s.pid, w.Participant, w.Token = pid, pid, token
+	return nil
+}
+
+// maxCommandAttempts bounds retries of a control command that lost a race.
+const maxCommandAttempts = 8
+
+// submit decides a command or submission on the current state, appends it,
+// and acknowledges it once it has been applied. A control command that
+// loses a race is decided again on the newer state, where it may now be
+// stale.
+func (s *Session) submit(ctx context.Context, in wire.In) error {
+	r := s.runner
+	who := room.Actor{Role: s.role, PID: s.pid}
+	ctx, cancel := context.WithTimeout(ctx, s.hub.cfg.AppendTimeout)
+	defer cancel()
+	seed := randomSeed()
+	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
+		var ev *room.Event
+		var ctlSeq uint64
+		var err error
+		r.view(func(st *room.State) {
+			ev, err = room.Decide(st, who, in, seed)
+			ctlSeq = st.CtlSeq
+		})
+		if err != nil {
+			return err
+		}
+		ev.At = s.hub.now()
+		msgID := ""
+		if ev.ID != "" {
+			msgID = r.id + "/" + ev.PID + "/" + ev.ID
+		}
+		pos, dup, err := s.hub.appendDup(ctx, r.id, ev, msgID, ctlSeq)
+		if errors.Is(err, ErrConflict) {
+			r.waitCtlChange(ctx, ctlSeq)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := r.waitApplied(ctx, pos); err != nil {
+			return err
+		}
+		switch {
+		case ev.ID != "" && dup:
+			// The first append's ack may have gone to a connection that
+			// died; answer this one from the de-duplication record.
+			return s.ackDuplicate(r, ev)
+		case ev.ID != "":
+			// Participant submissions are acknowledged by the apply itself,
+			// on whichever instance the participant is connected to.
+			return nil
+		}
+		var seq uint64
+		r.view(func(st *room.State) { seq = st.Seq })
+		s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seq}})
+		return nil
+	}
+	return wire.Errorf(wire.CodeStale, "the room changed while the command was sent; look and try again")
+}
+
+func (s *Session) ackDuplicate(r *runner, ev *room.Event) error {
+	var seq uint64
+	var ok bool
+	var refusal *wire.Error
+	r.view(func(st *room.State) {
+		seq, ok = st.SeenSubmission(ev.PID, ev.ID)
+		if !ok && ev.Answer != nil {
+			refusal = st.CheckAnswer(ev.PID, ev.Answer)
+		}
+	})
+	if !ok {
+		if refusal != nil {
+			return refusal
+		}
+		return wire.Errorf(wire.CodeStale, "the submission was not accepted")
+	}
+	s.send(wire.Out{Type: wire.TypeAck, ID: ev.ID, Data: wire.Ack{Seq: seq, Duplicate: true}})
+	return nil
+}
+
+// append writes an event to the room's log.
+func (h *Hub) append(ctx context.Context, roomID string, ev *room.Event, msgID string, expect uint64) (uint64, error) {
+	pos, _, err := h.appendDup(ctx, roomID, ev, msgID, expect)
+	return pos, err
+}
+
+func (h *Hub) appendDup(ctx context.Context, roomID string, ev *room.Event, msgID string, expect uint64) (uint64, bool, error) {
+	data, err := ev.Encode()
+	if err != nil {
+		return 0, false, err
+	}
+	start := time.Now()
+	pos, dup, err := h.log.Append(ctx, roomID, room.Control(ev.Type), data, msgID, expect)
+	h.metrics.AppendLatency.Observe(time.Since(start).Seconds())
+	switch {
+	case errors.Is(err, ErrConflict):
+		return 0, false, err
+	case err != nil:
+		h.metrics.AppendErrors.Inc()
+		h.logger.Warn("append to room log failed", "room", roomID, "type", ev.Type, "err", err)
+		return 0, false, wire.Errorf(wire.CodeUnavailable, "the server cannot store this right now; try again")
+	}
+	return pos, dup, nil
+}
+
+func (h *Hub) now() int64 { return h.cfg.Now().UnixMilli() }
+
+// HashSecret is how keys and tokens are stored: the hex SHA-256. They are
+// random 128-bit-plus secrets, so a plain hash is enough.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
