@@ -1,0 +1,184 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+const reportPlan = `id: report-test
+title: Report <test>
+language: en
+duration: 10m
+audience: tests
+description: tests
+steps:
+  - kind: poll
+    title: Few voted
+    options: ["A", "B"]
+  - kind: poll
+    title: Many voted
+    options: ["Yes", "No"]
+  - kind: scale
+    title: Sure?
+    min_label: no
+    max_label: yes
+  - kind: open
+    title: Thoughts
+  - kind: actions
+    title: Measures
+`
+
+type driver struct {
+	t   *testing.T
+	s   *room.State
+	pos uint64
+}
+
+func (d *driver) apply(ev *room.Event) {
+	d.pos++
+	room.Apply(d.s, d.pos, ev)
+}
+
+func (d *driver) do(who room.Actor, typ, id string, data any) {
+	d.t.Helper()
+	b, _ := json.Marshal(data)
+	ev, err := room.Decide(d.s, who, wire.In{Type: typ, ID: id, Data: b}, 3)
+	if err != nil {
+		d.t.Fatalf("%s: %v", typ, err)
+	}
+	d.apply(ev)
+}
+
+func build(t *testing.T) *room.State {
+	p, err := plan.Parse("r.yaml", []byte(reportPlan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &driver{t: t, s: room.New()}
+	d.apply(&room.Event{Type: room.EvCreated, At: 1000, Created: &room.Created{Room: "r1", Code: "ABCDEF", Plan: p}})
+	staff := room.Actor{Role: wire.RoleFacilitator}
+	var people []room.Actor
+	for i := 0; i < 4; i++ {
+		pid := fmt.Sprintf("p%d", i)
+		d.apply(&room.Event{Type: room.EvJoined, PID: pid, Joined: &room.Joined{TokenHash: pid}})
+		people = append(people, room.Actor{Role: wire.RoleParticipant, PID: pid})
+	}
+	d.do(people[0], "answer", "a", map[string]any{"step": 0, "choices": []int{1}})
+	d.do(people[1], "answer", "a", map[string]any{"step": 0, "choices": []int{1}})
+	d.do(staff, "next", "", nil)
+	for i, p := range people {
+		d.do(p, "answer", "b", map[string]any{"step": 1, "choices": []int{i % 2}})
+	}
+	d.do(staff, "next", "", nil)
+	for i, p := range people[:3] {
+		d.do(p, "answer", "c", map[string]any{"step": 2, "value": 5 - i})
+	}
+	d.do(staff, "next", "", nil)
+	d.do(people[0], "answer", "d", map[string]any{"step": 3, "text": "<script>alert(1)</script> | =cmd"})
+	d.do(people[1], "answer", "d", map[string]any{"step": 3, "text": "Not approved"})
+	d.do(staff, "moderate", "", map[string]any{"item": "i1", "status": "approved"})
+	d.do(staff, "next", "", nil)
+	g := d.s.Groups[0].Members[0]
+	who := room.Actor{Role: wire.RoleParticipant, PID: g}
+	d.do(who, "entry", "e1", map[string]any{"step": 4, "entry": "x", "ver": 1, "text": "Review routines", "who": "Leader", "when": "March"})
+	d.do(who, "submit", "s1", map[string]any{"step": 4})
+	d.do(staff, "moderate", "", map[string]any{"item": "i3", "status": "approved"})
+	return d.s
+}
+
+func TestReportContents(t *testing.T) {
+	s := build(t)
+	r := Build(s, false, time.Unix(2000, 0))
+	if !r.Steps[0].TooFew || r.Steps[0].Options != nil || len(r.Steps[0].answers) != 0 {
+		t.Fatalf("two votes were broken down: %+v", r.Steps[0])
+	}
+	if got := r.Steps[1].Options; len(got) != 2 || got[0].Count != 2 || got[1].Count != 2 {
+		t.Fatalf("poll counts %+v", got)
+	}
+	if r.Steps[2].Scale == nil || r.Steps[2].Scale.Median != 4 {
+		t.Fatalf("scale %+v", r.Steps[2].Scale)
+	}
+	if len(r.Steps[3].Texts) != 1 || r.Steps[3].Texts[0].Status != room.StatusApproved {
+		t.Fatalf("default report must hold approved texts only: %+v", r.Steps[3].Texts)
+	}
+	if len(r.Actions) != 1 || r.Actions[0].Who != "Leader" {
+		t.Fatalf("actions %+v", r.Actions)
+	}
+	all := Build(s, true, time.Unix(2000, 0))
+	if len(all.Steps[3].Texts) != 2 {
+		t.Fatalf("include-all report: %+v", all.Steps[3].Texts)
+	}
+	j, _ := json.Marshal(r)
+	for _, pid := range []string{"p0", "p1", "p2", "p3"} {
+		if strings.Contains(string(j), `"`+pid+`"`) {
+			t.Fatal("JSON report names a participant")
+		}
+	}
+}
+
+func TestMarkdownIsSafeAndReadable(t *testing.T) {
+	var b bytes.Buffer
+	if err := Build(build(t), false, time.Unix(2000, 0)).Write(&b, FormatMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"# Report \\<test\\>", "| Yes | 2 |", "Median: 4", "Too few answered", "\\<script\\>", "\\| =cmd", "## Action list", "| 1 | Review routines | Leader | March |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "<script>") || strings.Contains(out, "Not approved") {
+		t.Fatal("markdown holds raw HTML or an unapproved text")
+	}
+}
+
+func TestCSVOneRowPerAnswerSortedAnonymous(t *testing.T) {
+	var b bytes.Buffer
+	if err := Build(build(t), false, time.Unix(2000, 0)).Write(&b, FormatCSV); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != strings.Join(CSVHeader, ",") {
+		t.Fatalf("header %v", rows[0])
+	}
+	var poll, scale, few []string
+	for _, r := range rows[1:] {
+		switch r[0] {
+		case "1":
+			few = append(few, r[4])
+		case "2":
+			poll = append(poll, r[4])
+		case "3":
+			scale = append(scale, r[4])
+		case "4":
+			if r[4] != "<script>alert(1)</script> | =cmd" {
+				t.Fatalf("open text %q", r[4])
+			}
+		case "5":
+			if r[2] != "action" || r[5] != "Leader" {
+				t.Fatalf("action row %v", r)
+			}
+		}
+	}
+	if len(few) != 0 {
+		t.Fatal("rows for a step with fewer than 3 answers")
+	}
+	if strings.Join(poll, ",") != "No,No,Yes,Yes" || strings.Join(scale, ",") != "3,4,5" {
+		t.Fatalf("rows not one per answer or not sorted: %v %v", poll, scale)
+	}
+	if csvSafe("=SUM(A1)") != "'=SUM(A1)" {
+		t.Fatal("formula not neutralised")
+	}
+}
