@@ -1,0 +1,90 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// createRoomRequest is the body of POST /api/rooms.
+type createRoomRequest struct {
+	Plan            string `json:"plan"`
+	MaxParticipants int    `json:"max_participants"`
+}
+
+// createRoomResponse is what the creator gets; the key is shown only here.
+type createRoomResponse struct {
+	Room           string    `json:"room"`
+	Code           string    `json:"code"`
+	Key            string    `json:"key"`
+	JoinURL        string    `json:"join_url"`
+	FacilitatorURL string    `json:"facilitator_url"`
+	PresenterURL   string    `json:"presenter_url"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+// maxBodyBytes bounds REST request bodies.
+const maxBodyBytes = 1 << 20
+
+func (s *Server) handleRoomCreate(c *gin.Context) {
+	if !s.mayCreate(c) {
+		s.fail(c, wire.Errorf(wire.CodeUnauthorized, "creating rooms on this server needs its access code"))
+		return
+	}
+	var req createRoomRequest
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with a plan id"))
+		return
+	}
+	p, ok := s.deps.Plans.Get(req.Plan)
+	if !ok {
+		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
+		return
+	}
+	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	base := s.publicURL(c)
+	c.JSON(http.StatusCreated, createRoomResponse{
+		Room: created.RoomID, Code: created.Code, Key: created.Key,
+		JoinURL:        base + "/j/" + created.Code,
+		FacilitatorURL: base + "/f/" + created.RoomID + "#key=" + created.Key,
+		PresenterURL:   base + "/p/" + created.RoomID + "#key=" + created.Key,
+		ExpiresAt:      created.ExpiresAt,
+	})
+}
+
+// mayCreate checks the organizer access code. Without one configured,
+// only clients on this machine (loopback) may create rooms.
+func (s *Server) mayCreate(c *gin.Context) bool {
+	if s.cfg.AccessCode == "" {
+		ip := net.ParseIP(c.ClientIP())
+		return ip != nil && ip.IsLoopback()
+	}
+	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessCode)) == 1
+}
+
+// publicURL is the configured public URL, or the request's own origin.
+func (s *Server) publicURL(c *gin.Context) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}

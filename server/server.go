@@ -1,0 +1,93 @@
+// Package server is Stoppunkt's HTTP face: the REST API, the websocket
+// upgrade, the embedded web screens, health and metrics. Every route is in
+// routes.go; handlers live in files named for what they serve.
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+)
+
+// Config is the server's part of the configuration, filled in by cmd.
+type Config struct {
+	// PublicURL is the address people reach this server at; join links and
+	// QR codes point there. Empty: derived from each request's host.
+	PublicURL string
+	// AllowedOrigins are extra origins (scheme://host[:port]) allowed to
+	// open websockets, besides the server's own host and PublicURL.
+	AllowedOrigins []string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	// Empty: none; the socket's peer address is the client address.
+	TrustedProxies []string
+	// AccessCode, when set, must be given (Authorization: Bearer) to create
+	// rooms.
+	AccessCode string
+	// Conn sets websocket connection limits.
+	Conn client.Config
+}
+
+// Deps are what the server serves from.
+type Deps struct {
+	Hub   *hub.Hub
+	Plans *plan.Catalog
+	// PlanStore keeps uploaded plans where every instance sees them.
+	PlanStore PlanStore
+	Ready     func(ctx context.Context) error
+	Metrics   prometheus.Gatherer
+	Logger    *slog.Logger
+	// Web is the static front end (index.html and friends at its root).
+	Web fs.FS
+}
+
+// PlanStore stores uploaded plans' sources. Every instance watches the
+// store and adds what appears to its catalog.
+type PlanStore interface {
+	Save(ctx context.Context, id string, source []byte) error
+}
+
+// Server is the HTTP handler with its dependencies.
+type Server struct {
+	cfg     Config
+	deps    Deps
+	engine  *gin.Engine
+	origins map[string]bool
+	ready   bool
+}
+
+// New returns the HTTP handler for the whole API and front end.
+func New(cfg Config, deps Deps) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{cfg: cfg, deps: deps, engine: gin.New(), origins: map[string]bool{}}
+	for _, o := range cfg.AllowedOrigins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			s.origins[strings.ToLower(o)] = true
+		}
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" {
+			s.origins[strings.ToLower(u.Scheme+"://"+u.Host)] = true
+		}
+	}
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	if len(cfg.TrustedProxies) == 0 {
+		s.engine.ForwardedByClientIP = false
+	}
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves a request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }

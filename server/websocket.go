@@ -1,0 +1,62 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
+
+	"github.com/stoppunkt/stoppunkt/client"
+)
+
+// upgrader settings: small buffers, because an idle phone should cost
+// little; writes borrow from a shared pool.
+var writePool = new(sharedPool)
+
+func (s *Server) handleWebsocket(c *gin.Context) {
+	up := websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		WriteBufferPool: writePool,
+		CheckOrigin:     s.checkOrigin,
+	}
+	ws, err := up.Upgrade(c.Writer, c.Request, nil)
+	if err != nil {
+		// The upgrader has already written an HTTP error (403 for a foreign
+		// origin, 400 for a bad handshake).
+		return
+	}
+	addr := c.ClientIP()
+	cfg := s.cfg.Conn
+	cfg.OnSlow = s.deps.Hub.SlowDropped
+	client.Serve(c.Request.Context(), ws, cfg, func(conn *client.Conn) client.Handler {
+		return s.deps.Hub.Connect(conn, addr)
+	})
+}
+
+// checkOrigin allows browsers on this server's own host or an allowed
+// origin. Clients that send no Origin (not browsers) are allowed: the
+// check exists to stop other web pages from using a visitor's browser.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	return s.origins[strings.ToLower(u.Scheme+"://"+u.Host)]
+}
+
+// sharedPool is a websocket.BufferPool over sync.Pool.
+type sharedPool struct{ p sync.Pool }
+
+func (p *sharedPool) Get() any  { return p.p.Get() }
+func (p *sharedPool) Put(v any) { p.p.Put(v) }
