@@ -1,0 +1,249 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/server/instance"
+)
+
+// setting is one configuration value: a flag with an environment variable
+// behind it. A flag given on the command line wins over the environment.
+type setting struct {
+	name, env, def, usage string
+	value                 *string
+}
+
+// settings is the whole configuration surface; --help prints it.
+type settings struct {
+	fs   *flag.FlagSet
+	list []*setting
+}
+
+func newSettings(out io.Writer) *settings {
+	s := &settings{fs: flag.NewFlagSet("stoppunkt", flag.ContinueOnError)}
+	s.fs.SetOutput(out)
+	s.fs.Usage = func() { s.usage(out) }
+	return s
+}
+
+func (s *settings) add(name, env, def, usage string) *string {
+	st := &setting{name: name, env: env, def: def, usage: usage, value: new(string)}
+	s.fs.StringVar(st.value, name, def, usage)
+	s.list = append(s.list, st)
+	return st.value
+}
+
+func (s *settings) usage(out io.Writer) {
+	fmt.Fprintf(out, "Usage: stoppunkt [flags]\n       stoppunkt plan validate|list|show ...\n\nEvery flag can also be set by its environment variable; a flag on the command line wins.\n\n")
+	for _, st := range s.list {
+		def := st.def
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(out, "  --%s  (env %s, default %s)\n      %s\n", st.name, st.env, def, st.usage)
+	}
+	fmt.Fprintf(out, "  --version\n      print the version and exit\n")
+}
+
+// parse reads flags, then fills every flag not given from its environment
+// variable.
+func (s *settings) parse(args []string, getenv func(string) string) error {
+	if err := s.fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	s.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, st := range s.list {
+		if given[st.name] {
+			continue
+		}
+		if v, ok := lookup(getenv, st.env); ok {
+			*st.value = v
+		}
+	}
+	if s.fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", s.fs.Arg(0))
+	}
+	return nil
+}
+
+func lookup(getenv func(string) string, key string) (string, bool) {
+	v := getenv(key)
+	return v, v != ""
+}
+
+// envNames lists every environment variable the binary reads, for tests
+// that check deployment files against it.
+func (s *settings) envNames() []string {
+	var names []string
+	for _, st := range s.list {
+		names = append(names, st.env)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// options are the settings before they become an instance.Config.
+type options struct {
+	addr, data, natsURL, replicas, publicURL, origins, proxies, accessCode *string
+	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey    *string
+	joinRate, messageRate, pprofAddr                                       *string
+}
+
+func registerSettings(s *settings) *options {
+	return &options{
+		addr:        s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
+		data:        s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
+		natsURL:     s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
+		replicas:    s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
+		publicURL:   s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
+		origins:     s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
+		proxies:     s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
+		accessCode:  s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
+		plans:       s.add("plans", "STOPPUNKT_PLANS", "", "folder with more session plans (*.yaml)"),
+		retention:   s.add("retention", "STOPPUNKT_RETENTION", "720h", "how long a room and everything in it is kept after creation"),
+		name:        s.add("name", "STOPPUNKT_NAME", "", "instance name in logs and welcomes (default: host name)"),
+		logFormat:   s.add("log-format", "STOPPUNKT_LOG_FORMAT", "text", "log format: text or json"),
+		logLevel:    s.add("log-level", "STOPPUNKT_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
+		drain:       s.add("drain-timeout", "STOPPUNKT_DRAIN_TIMEOUT", "20s", "longest graceful shutdown on SIGTERM"),
+		tlsCert:     s.add("tls-cert", "STOPPUNKT_TLS_CERT", "", "TLS certificate file, for an install without a proxy in front"),
+		tlsKey:      s.add("tls-key", "STOPPUNKT_TLS_KEY", "", "TLS key file (with --tls-cert)"),
+		joinRate:    s.add("join-rate", "STOPPUNKT_JOIN_RATE", "20", "joins per second allowed from one client address (burst: 10x)"),
+		messageRate: s.add("message-rate", "STOPPUNKT_MESSAGE_RATE", "20", "frames per second allowed per connection (burst: 2x)"),
+		pprofAddr:   s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
+	}
+}
+
+// config checks the options and builds the instance configuration; an
+// error names the setting that is wrong.
+func (o *options) config() (instance.Config, error) {
+	var cfg instance.Config
+	cfg.Addr, cfg.DataDir, cfg.NATSURL, cfg.PlansDir, cfg.Name = *o.addr, *o.data, *o.natsURL, *o.plans, *o.name
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return cfg, configError("addr", "%q must be host:port, e.g. :8080", cfg.Addr)
+	}
+	if cfg.NATSURL == "" && cfg.DataDir == "" {
+		return cfg, configError("data", "a data folder is required when NATS is embedded")
+	}
+	r, err := strconv.Atoi(*o.replicas)
+	if err != nil || r < 1 || r > 5 {
+		return cfg, configError("nats-replicas", "%q must be a whole number from 1 to 5", *o.replicas)
+	}
+	cfg.Replicas = r
+	if cfg.NATSURL == "" && r != 1 {
+		return cfg, configError("nats-replicas", "the embedded NATS is a single server; replicas must be 1")
+	}
+	if err := checkURL("public-url", *o.publicURL); err != nil {
+		return cfg, err
+	}
+	cfg.Server.PublicURL = *o.publicURL
+	cfg.Server.AllowedOrigins = splitList(*o.origins)
+	for _, origin := range cfg.Server.AllowedOrigins {
+		if err := checkURL("allowed-origins", origin); err != nil {
+			return cfg, err
+		}
+	}
+	cfg.Server.TrustedProxies = splitList(*o.proxies)
+	cfg.Server.AccessCode = *o.accessCode
+	if cfg.Server.AccessCode != "" && len(cfg.Server.AccessCode) < 12 {
+		return cfg, configError("access-code", "must be at least 12 characters")
+	}
+	if cfg.Retention, err = parseDuration("retention", *o.retention, time.Minute); err != nil {
+		return cfg, err
+	}
+	if cfg.DrainTimeout, err = parseDuration("drain-timeout", *o.drain, time.Second); err != nil {
+		return cfg, err
+	}
+	if (*o.tlsCert == "") != (*o.tlsKey == "") {
+		return cfg, configError("tls-cert", "--tls-cert and --tls-key go together")
+	}
+	cfg.TLSCert, cfg.TLSKey = *o.tlsCert, *o.tlsKey
+	join, err := parsePositive("join-rate", *o.joinRate)
+	if err != nil {
+		return cfg, err
+	}
+	msg, err := parsePositive("message-rate", *o.messageRate)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Hub.JoinRate, cfg.Hub.JoinBurst = join, int(join*10)
+	cfg.Hub.MessageRate, cfg.Hub.MessageBurst = msg, int(msg*2)
+	if *o.pprofAddr != "" && !loopbackOnly(*o.pprofAddr) {
+		return cfg, configError("pprof-addr", "%q must be a loopback address such as 127.0.0.1:6060", *o.pprofAddr)
+	}
+	switch *o.logFormat {
+	case "text", "json":
+	default:
+		return cfg, configError("log-format", "%q must be text or json", *o.logFormat)
+	}
+	if _, err := parseLevel(*o.logLevel); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// configError names the setting that is wrong.
+func configError(name, format string, args ...any) error {
+	return fmt.Errorf("invalid --%s: %s", name, fmt.Sprintf(format, args...))
+}
+
+func parseDuration(name, v string, min time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, configError(name, "%q is not a duration such as 720h or 30s", v)
+	}
+	if d < min {
+		return 0, configError(name, "must be at least %s", min)
+	}
+	return d, nil
+}
+
+func parsePositive(name, v string) (float64, error) {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		return 0, configError(name, "%q must be a positive number", v)
+	}
+	return f, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func checkURL(name, v string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return configError(name, "%q must be an http or https URL", v)
+	}
+	return nil
+}
+
+// loopbackOnly reports whether addr listens only on a loopback address.
+func loopbackOnly(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,1 @@
+// presenter screen
