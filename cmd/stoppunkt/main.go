@@ -28,7 +28,8 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		var quiet exitError
+		if !errors.Is(err, flag.ErrHelp) && !errors.As(err, &quiet) {
 			fmt.Fprintln(os.Stderr, "stoppunkt:", err)
 		}
 		os.Exit(exitCode(err))
