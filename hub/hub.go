@@ -261,7 +261,21 @@ func (h *Hub) Drain(ctx context.Context) error {
 	for _, s := range sessions {
 		s.conn.Close(CloseServiceRestart, "server restarting; reconnect")
 	}
-	return nil
+	// Wait until the close frames are out and the sessions have ended, so
+	// that closing the sockets afterwards does not cut them off.
+	for {
+		h.mu.Lock()
+		n := len(h.sessions)
+		h.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // Close stops every room this hub follows. It may be called more than once.

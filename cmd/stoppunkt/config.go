@@ -93,9 +93,9 @@ func (s *settings) envNames() []string {
 
 // options are the settings before they become an instance.Config.
 type options struct {
-	addr, data, natsURL, replicas, publicURL, origins, proxies, accessCode *string
-	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey    *string
-	joinRate, messageRate, pprofAddr                                       *string
+	addr, data, natsURL, natsListen, replicas, publicURL, origins, proxies, accessCode *string
+	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey                *string
+	joinRate, messageRate, pprofAddr                                                   *string
 }
 
 func registerSettings(s *settings) *options {
@@ -103,6 +103,7 @@ func registerSettings(s *settings) *options {
 		addr:        s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
 		data:        s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
 		natsURL:     s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
+		natsListen:  s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
 		replicas:    s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
 		publicURL:   s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
 		origins:     s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
@@ -129,6 +130,15 @@ func (o *options) config() (instance.Config, error) {
 	cfg.Addr, cfg.DataDir, cfg.NATSURL, cfg.PlansDir, cfg.Name = *o.addr, *o.data, *o.natsURL, *o.plans, *o.name
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return cfg, configError("addr", "%q must be host:port, e.g. :8080", cfg.Addr)
+	}
+	cfg.NATSListen = *o.natsListen
+	if cfg.NATSListen != "" {
+		if cfg.NATSURL != "" {
+			return cfg, configError("nats-listen", "only an embedded NATS listens; drop --nats-url or --nats-listen")
+		}
+		if _, _, err := net.SplitHostPort(cfg.NATSListen); err != nil {
+			return cfg, configError("nats-listen", "%q must be host:port", cfg.NATSListen)
+		}
 	}
 	if cfg.NATSURL == "" && cfg.DataDir == "" {
 		return cfg, configError("data", "a data folder is required when NATS is embedded")

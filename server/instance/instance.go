@@ -32,13 +32,16 @@ import (
 // Config is everything an instance needs. cmd/stoppunkt documents each
 // setting's flag and environment variable.
 type Config struct {
-	Addr      string // listen address, e.g. ":8080" or "127.0.0.1:0"
-	DataDir   string // embedded NATS keeps JetStream here
-	NATSURL   string // external NATS; empty embeds one
-	Replicas  int    // JetStream replicas (external cluster: 3)
-	PlansDir  string // extra plans
-	Name      string // instance name (default: hostname)
-	Retention time.Duration
+	Addr    string // listen address, e.g. ":8080" or "127.0.0.1:0"
+	DataDir string // embedded NATS keeps JetStream here
+	NATSURL string // external NATS; empty embeds one
+	// NATSListen makes the embedded NATS also accept connections (from
+	// other instances) on this address; empty: in-process only.
+	NATSListen string
+	Replicas   int    // JetStream replicas (external cluster: 3)
+	PlansDir   string // extra plans
+	Name       string // instance name (default: hostname)
+	Retention  time.Duration
 	// DrainTimeout bounds the graceful shutdown.
 	DrainTimeout time.Duration
 	TLSCert      string
@@ -184,7 +187,8 @@ func (in *Instance) connectNATS(reconnects prometheus.Counter) error {
 	url := in.cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(in.cfg.DataDir, "nats")
-		ns, err := natsembed.Start(natsembed.Options{Dir: dir, NoListen: true, SyncAlways: true, ServerName: "stoppunkt-embedded"})
+		ns, err := natsembed.Start(natsembed.Options{Dir: dir, NoListen: in.cfg.NATSListen == "", Listen: in.cfg.NATSListen,
+			SyncAlways: true, ServerName: "stoppunkt-embedded"})
 		if err != nil {
 			return fmt.Errorf("embedded NATS: %w", err)
 		}
