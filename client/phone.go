@@ -88,8 +88,9 @@ type Phone struct {
 }
 
 type outbound struct {
-	typ  string
-	data any
+	typ   string
+	data  any
+	tries int
 }
 
 // Dial connects a Phone and waits for its welcome.
@@ -231,8 +232,12 @@ func (p *Phone) receive(f Frame) {
 		p.lastSeq = f.Seq
 	}
 	if f.ID != "" && (f.Type == wire.TypeAck || f.Type == wire.TypeError) {
-		if _, ok := p.pending[f.ID]; ok && (f.Type == wire.TypeAck || !f.Error().Retry) {
-			p.forget(f.ID)
+		if o, ok := p.pending[f.ID]; ok {
+			if e := f.Error(); e != nil && e.Retry {
+				p.retryLater(f.ID, o)
+			} else {
+				p.forget(f.ID)
+			}
 		}
 	}
 	if p.opts.KeepFrames {
@@ -243,6 +248,25 @@ func (p *Phone) receive(f Frame) {
 	if p.opts.OnFrame != nil {
 		p.opts.OnFrame(f)
 	}
+}
+
+// retryLater resends a pending submission that was refused with a
+// retryable error (storage briefly away, rate limited), after a growing,
+// jittered pause. Called with mu held.
+func (p *Phone) retryLater(id string, o outbound) {
+	o.tries++
+	p.pending[id] = o
+	wait := min(100*time.Millisecond<<min(o.tries, 5), 3*time.Second)
+	wait = wait/2 + rand.N(wait/2+1)
+	time.AfterFunc(wait, func() {
+		p.mu.Lock()
+		cur, still := p.pending[id]
+		closed := p.closed
+		p.mu.Unlock()
+		if still && !closed {
+			_ = p.Send(cur.typ, id, cur.data)
+		}
+	})
 }
 
 func (p *Phone) forget(id string) {
@@ -350,8 +374,9 @@ func (p *Phone) Command(ctx context.Context, typ string, data any) (Frame, error
 }
 
 // Submit sends a submission that must take effect exactly once: it is kept
-// until acknowledged and resent with the same id after every reconnect.
-// It returns the ack (or a non-retryable error frame).
+// until acknowledged, resent with the same id after every reconnect and,
+// with backoff, after every retryable refusal. It returns the ack (or a
+// non-retryable error frame).
 func (p *Phone) Submit(ctx context.Context, typ, id string, data any) (Frame, error) {
 	p.mu.Lock()
 	from := len(p.frames)

@@ -114,6 +114,12 @@ type Config struct {
 	SweepInterval time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// DieAfterAppend, when set, is asked before a client's event is
+	// appended. If it returns true (having cut the instance's connections
+	// itself), the append is still made but the session stops there and
+	// never acknowledges it: from outside, the instance died right after
+	// appending. It exists for fault-injection tests.
+	DieAfterAppend func() bool
 }
 
 func (c Config) withDefaults() Config {

@@ -344,7 +344,11 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 		if ev.ID != "" {
 			msgID = r.id + "/" + ev.PID + "/" + ev.ID
 		}
+		dying := s.hub.cfg.DieAfterAppend != nil && s.hub.cfg.DieAfterAppend()
 		pos, dup, err := s.hub.appendDup(ctx, r.id, ev, msgID, ctlSeq)
+		if dying {
+			return nil // appended, never acknowledged
+		}
 		if errors.Is(err, ErrConflict) {
 			r.waitCtlChange(ctx, ctlSeq)
 			continue

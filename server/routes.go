@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	api.DELETE("/rooms/:room", s.handleRoomDelete)
 
 	e.GET("/ws", s.handleWebsocket)
+	e.GET("/qr/:file", s.handleQR)
 
 	s.staticRoutes()
 }

@@ -243,11 +243,17 @@ func (in *Instance) Shutdown(ctx context.Context) error {
 	return drainErr
 }
 
+// CutConnections closes the listener and every connection at once, without
+// a goodbye, as a crash looks from outside; the rest stops with Kill.
+func (in *Instance) CutConnections() {
+	_ = in.listener.Close()
+	in.conns.closeAll()
+}
+
 // Kill stops the instance abruptly, as a crash would look to its clients:
 // the listener and every connection close without a goodbye.
 func (in *Instance) Kill() {
-	_ = in.listener.Close()
-	in.conns.closeAll()
+	in.CutConnections()
 	_ = in.http.Close()
 	in.closeBackends()
 }

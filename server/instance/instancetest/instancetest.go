@@ -35,7 +35,7 @@ func NATS(t testing.TB) *natsembed.Server {
 }
 
 // TestPlan is a small plan covering the common step kinds, in YAML.
-const TestPlan = `id: test-plan
+var TestPlan = `id: test-plan
 title: Test plan
 language: en
 duration: 10m
@@ -71,7 +71,15 @@ steps:
     title: What do we change?
   - kind: plenary
     title: Together
+  - kind: info
+    title: A long read
+    body: |
+      ` + longBody + `
 `
+
+// longBody is a paragraph of about 9,000 characters, for tests that need
+// big frames.
+var longBody = strings.Repeat("This paragraph is long on purpose. ", 250)
 
 // Options tune Start.
 type Options struct {
