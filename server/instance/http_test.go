@@ -1,6 +1,7 @@
 package instance_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -150,3 +151,5 @@ func TestWebsocketOriginCheck(t *testing.T) {
 		t.Fatalf("no origin (not a browser): %d", got)
 	}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
