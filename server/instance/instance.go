@@ -107,7 +107,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 	if err := in.connectNATS(reconnects); err != nil {
 		return nil, err
 	}
-	store, err := natslog.Open(ctx, in.nc, natslog.Config{Replicas: cfg.Replicas, Retention: cfg.Retention})
+	store, err := openStore(ctx, in.nc, natslog.Config{Replicas: cfg.Replicas, Retention: cfg.Retention}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -323,4 +323,29 @@ func (c *trackedConn) Close() error {
 		c.set.mu.Unlock()
 	})
 	return c.Conn.Close()
+}
+
+// storeWait is how long startup waits for JetStream to answer: a cluster
+// that is starting too needs a few seconds to elect its leader.
+const storeWait = 60 * time.Second
+
+func openStore(ctx context.Context, nc *nats.Conn, cfg natslog.Config, logger *slog.Logger) (*natslog.Store, error) {
+	deadline := time.Now().Add(storeWait)
+	for wait := 100 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
+		attempt, cancel := context.WithTimeout(ctx, 10*time.Second)
+		store, err := natslog.Open(attempt, nc, cfg)
+		cancel()
+		if err == nil {
+			return store, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, err
+		}
+		logger.Info("waiting for JetStream", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }

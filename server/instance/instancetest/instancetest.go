@@ -7,8 +7,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -197,4 +199,41 @@ func Ctx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Cluster starts n embedded NATS servers with JetStream, routed to each
+// other as one cluster, and returns them with a comma-separated URL list
+// of all of them. They are shut down when the test ends.
+func Cluster(t testing.TB, n int) ([]*natsembed.Server, string) {
+	t.Helper()
+	ports := make([]string, n)
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ports[i] = l.Addr().String()
+		l.Close()
+	}
+	servers := make([]*natsembed.Server, n)
+	var urls []string
+	for i := range servers {
+		var routes []string
+		for j, p := range ports {
+			if j != i {
+				routes = append(routes, "nats://"+p)
+			}
+		}
+		ns, err := natsembed.Start(natsembed.Options{
+			Dir: t.TempDir(), Listen: "127.0.0.1:-1", ServerName: fmt.Sprintf("node-%d", i+1),
+			ClusterName: "test-cluster", ClusterListen: ports[i], Routes: routes,
+		})
+		if err != nil {
+			t.Fatalf("start nats node %d: %v", i+1, err)
+		}
+		t.Cleanup(ns.Shutdown)
+		servers[i] = ns
+		urls = append(urls, ns.ClientURL())
+	}
+	return servers, strings.Join(urls, ",")
 }
