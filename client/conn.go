@@ -1,12 +1,14 @@
-// Package client is one websocket connection: a reader and a writer
-// goroutine, limits, a send queue bounded in bytes, and the codec's frame
-// type. It implements hub.Conn; the hub never imports it. The same package
-// has a Go client (Phone) for tests and load generation.
+// Package client is one websocket connection: a reader goroutine, a writer
+// goroutine that exists only while there is something to write, limits,
+// and a send queue bounded in bytes. It implements hub.Conn; the hub never
+// imports it. The same package has a Go client (Phone) for tests and load
+// generation.
 package client
 
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"time"
 
@@ -70,40 +72,59 @@ const (
 	CloseHelloTimeout = 4008
 )
 
-// Conn is a server-side websocket connection.
+// Conn is a server-side websocket connection. An idle connection holds one
+// goroutine (its reader, with a shallow stack) and no write buffer: the
+// writer goroutine starts when a frame is queued and ends when the queue is
+// empty, and pings are timers, not a goroutine per connection.
 type Conn struct {
 	ws  *websocket.Conn
+	raw net.Conn
 	cfg Config
 
 	mu          sync.Mutex
 	queue       []*wire.Frame
 	queuedBytes int
+	pingDue     bool
+	writing     bool // a writer goroutine is running
 	closing     bool
 	closeCode   int
 	closeReason string
+	finished    bool // the close frame is written and the socket closed
 
-	wake chan struct{} // capacity 1: "the queue or closing changed"
-	done chan struct{} // closed when the writer has finished
+	done chan struct{} // closed when finished
+	ping *time.Timer
 }
 
-// Serve runs a connection until it ends: the calling goroutine becomes the
-// reader and one more goroutine is the writer. newHandler is called once
-// with the Conn, before any frame is read.
+// Serve starts a connection and returns at once: a new goroutine becomes
+// the reader (so the HTTP handler that upgraded can return and release its
+// buffers), and a writer goroutine runs whenever there is something to
+// write. newHandler is called once with the Conn, before any frame is read.
+// ctx bounds the connection's life.
 func Serve(ctx context.Context, ws *websocket.Conn, cfg Config, newHandler func(*Conn) Handler) {
-	c := &Conn{ws: ws, cfg: cfg.withDefaults(), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &Conn{ws: ws, raw: ws.UnderlyingConn(), cfg: cfg.withDefaults(), done: make(chan struct{})}
 	h := newHandler(c)
-	go c.writePump()
+	// Pongs go through the writer like every other write.
+	ws.SetPingHandler(func(string) error { return nil })
+	ws.SetCloseHandler(func(int, string) error { return nil })
+	c.ping = time.AfterFunc(c.cfg.PingPeriod, c.pingTick)
+	go c.run(ctx, h)
+}
+
+func (c *Conn) run(ctx context.Context, h Handler) {
 	ctx, cancel := context.WithCancel(ctx)
 	hello := time.AfterFunc(h.HelloTimeout(), func() {
 		if !h.Attached() {
 			c.Close(CloseHelloTimeout, "no hello in time")
 		}
 	})
+	stop := context.AfterFunc(ctx, func() { c.Close(websocket.CloseGoingAway, "server stopping") })
 	c.readPump(ctx, h)
+	stop()
 	hello.Stop()
 	cancel()
 	c.Close(websocket.CloseNormalClosure, "")
 	<-c.done
+	c.ping.Stop()
 	h.Closed()
 }
 
@@ -115,42 +136,53 @@ var _ interface {
 // Send queues a frame without blocking.
 func (c *Conn) Send(f *wire.Frame) bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.closing {
-		c.mu.Unlock()
 		return false
 	}
 	if c.queuedBytes+len(f.Data) > c.cfg.QueueBytes {
 		c.queue, c.queuedBytes = nil, 0
 		c.closing, c.closeCode, c.closeReason = true, CloseTooSlow, "too slow: send queue full"
-		c.mu.Unlock()
 		if c.cfg.OnSlow != nil {
 			c.cfg.OnSlow()
 		}
-		c.signal()
+		c.startWriter()
 		return false
 	}
 	c.queue = append(c.queue, f)
 	c.queuedBytes += len(f.Data)
-	c.mu.Unlock()
-	c.signal()
+	c.startWriter()
 	return true
 }
 
 // Close writes a close frame after what is queued and ends the connection.
 func (c *Conn) Close(code int, reason string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if !c.closing {
 		c.closing, c.closeCode, c.closeReason = true, code, reason
 	}
-	c.mu.Unlock()
-	c.signal()
+	c.startWriter()
 }
 
-func (c *Conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+// startWriter starts the writer goroutine unless one runs. Called with mu held.
+func (c *Conn) startWriter() {
+	if c.writing || c.finished {
+		return
 	}
+	c.writing = true
+	go c.writeLoop()
+}
+
+func (c *Conn) pingTick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.pingDue = true
+	c.startWriter()
+	c.ping.Reset(c.cfg.PingPeriod)
 }
 
 func (c *Conn) readPump(ctx context.Context, h Handler) {
@@ -162,6 +194,9 @@ func (c *Conn) readPump(ctx context.Context, h Handler) {
 	for {
 		typ, data, err := c.ws.ReadMessage()
 		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.Close(websocket.CloseMessageTooBig, "frame too large")
+			}
 			return
 		}
 		_ = c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
@@ -170,11 +205,24 @@ func (c *Conn) readPump(ctx context.Context, h Handler) {
 			c.Send(f)
 			continue
 		}
-		h.Handle(ctx, data)
+		c.handle(ctx, h, data)
 		if c.isClosing() {
 			return
 		}
 	}
+}
+
+// handle runs the handler for one frame on a short-lived goroutine and
+// waits for it. Frames are still handled one at a time and in order; the
+// point is the stack: handling a frame runs deep (decoding, storage round
+// trips), and an idle reader should not keep that stack for hours.
+func (c *Conn) handle(ctx context.Context, h Handler, data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Handle(ctx, data)
+	}()
+	<-done
 }
 
 func (c *Conn) isClosing() bool {
@@ -183,70 +231,84 @@ func (c *Conn) isClosing() bool {
 	return c.closing
 }
 
-// writePump is the only goroutine that writes to the websocket.
-func (c *Conn) writePump() {
-	ticker := time.NewTicker(c.cfg.PingPeriod)
-	defer func() {
-		ticker.Stop()
-		_ = c.ws.Close()
-		close(c.done)
-	}()
+// writeLoop is the connection's only writer while it runs. It writes every
+// queued frame in one system call, pings when due, and ends when there is
+// nothing left; after a close it writes the close frame and closes the
+// socket.
+func (c *Conn) writeLoop() {
 	var batch []*wire.Frame
+	var bufs net.Buffers
 	for {
-		select {
-		case <-c.wake:
-		case <-ticker.C:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
-			if err := c.ws.WriteMessage(websocket.PingMessage, nil); err != nil {
-				c.abandon()
-				return
-			}
-			continue
-		}
 		c.mu.Lock()
+		if len(c.queue) == 0 && !c.pingDue && !c.closing {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
 		batch = append(batch[:0], c.queue...)
 		clear(c.queue)
 		c.queue, c.queuedBytes = c.queue[:0], 0
-		closing, code, reason := c.closing, c.closeCode, c.closeReason
+		ping, closing, code, reason := c.pingDue, c.closing, c.closeCode, c.closeReason
+		c.pingDue = false
 		c.mu.Unlock()
+
+		bufs = bufs[:0]
 		for _, f := range batch {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait))
-			pm, _ := f.Cached(prepare).(*websocket.PreparedMessage)
-			var err error
-			if pm != nil {
-				err = c.ws.WritePreparedMessage(pm)
-			} else {
-				err = c.ws.WriteMessage(websocket.TextMessage, f.Data)
-			}
-			if err != nil {
-				c.abandon()
+			bufs = append(bufs, f.Cached(frameBytes).([]byte))
+		}
+		clear(batch)
+		deadline := time.Now().Add(c.cfg.WriteWait)
+		if len(bufs) > 0 {
+			_ = c.raw.SetWriteDeadline(deadline)
+			if _, err := bufs.WriteTo(c.raw); err != nil {
+				c.finish()
 				return
 			}
 		}
-		clear(batch)
+		if ping {
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, deadline); err != nil {
+				c.finish()
+				return
+			}
+		}
 		if closing {
-			_ = c.ws.SetWriteDeadline(time.Now().Add(time.Second))
-			_ = c.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason))
+			_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+			c.finish()
 			return
 		}
 	}
 }
 
-// abandon marks a connection whose writes fail as closed, so that Send
-// stops queueing to it.
-func (c *Conn) abandon() {
+// finish closes the socket and marks the connection done. The reader
+// notices the closed socket and ends too.
+func (c *Conn) finish() {
 	c.mu.Lock()
-	c.closing = true
+	c.closing, c.writing = true, false
 	c.queue, c.queuedBytes = nil, 0
+	already := c.finished
+	c.finished = true
 	c.mu.Unlock()
+	if !already {
+		_ = c.ws.Close()
+		close(c.done)
+	}
 }
 
-func prepare(data []byte) any {
-	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, data)
-	if err != nil {
-		return nil
+// frameBytes frames a server message for the wire once: FIN and text
+// opcode, the payload length, no mask (servers do not mask). The same bytes
+// are written to every connection the frame goes to.
+func frameBytes(payload []byte) any {
+	n := len(payload)
+	var hdr []byte
+	switch {
+	case n < 126:
+		hdr = []byte{0x81, byte(n)}
+	case n < 1<<16:
+		hdr = []byte{0x81, 126, byte(n >> 8), byte(n)}
+	default:
+		hdr = []byte{0x81, 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
 	}
-	return pm
+	return append(hdr, payload...)
 }
 
 // ErrClosed is returned by the Go client after Close.

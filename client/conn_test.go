@@ -37,7 +37,7 @@ func serve(t *testing.T, cfg Config, rec *recorder) *httptest.Server {
 		if err != nil {
 			return
 		}
-		Serve(r.Context(), ws, cfg, func(c *Conn) Handler { rec.conn <- c; return rec })
+		Serve(context.Background(), ws, cfg, func(c *Conn) Handler { rec.conn <- c; return rec })
 	}))
 	return srv
 }

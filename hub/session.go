@@ -84,6 +84,8 @@ func (s *Session) Closed() {
 // refused frame is answered with an error frame and the connection stays
 // usable, except for abuse, which closes it.
 func (s *Session) Handle(ctx context.Context, data []byte) {
+	in, err := wire.Decode(data)
+	s.hub.metrics.in(in.Type)
 	if !s.limiter.Allow() {
 		s.strikes++
 		s.hub.metrics.RateLimited.Inc()
@@ -91,14 +93,13 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			s.conn.Close(ClosePolicy, "too many messages")
 			return
 		}
-		s.replyErr("", wire.Errorf(wire.CodeRateLimited, "too many messages; slow down"))
+		// The id tells the client which frame to send again later.
+		s.replyErr(in.ID, wire.Errorf(wire.CodeRateLimited, "too many messages; slow down"))
 		return
 	}
 	if s.strikes > 0 {
 		s.strikes--
 	}
-	in, err := wire.Decode(data)
-	s.hub.metrics.in(in.Type)
 	if err != nil {
 		s.replyErr(in.ID, err)
 		return

@@ -62,13 +62,14 @@ type Server struct {
 	deps    Deps
 	engine  *gin.Engine
 	origins map[string]bool
-	ready   bool
+	// baseCtx bounds websocket connections, which outlive their requests.
+	baseCtx context.Context
 }
 
 // New returns the HTTP handler for the whole API and front end.
 func New(cfg Config, deps Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{cfg: cfg, deps: deps, engine: gin.New(), origins: map[string]bool{}}
+	s := &Server{cfg: cfg, deps: deps, engine: gin.New(), origins: map[string]bool{}, baseCtx: context.Background()}
 	for _, o := range cfg.AllowedOrigins {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
 			s.origins[strings.ToLower(o)] = true

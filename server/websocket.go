@@ -32,7 +32,9 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 	addr := c.ClientIP()
 	cfg := s.cfg.Conn
 	cfg.OnSlow = s.deps.Hub.SlowDropped
-	client.Serve(c.Request.Context(), ws, cfg, func(conn *client.Conn) client.Handler {
+	// Serve returns at once; the connection outlives this handler, which
+	// lets the HTTP server's buffers for the request go.
+	client.Serve(s.baseCtx, ws, cfg, func(conn *client.Conn) client.Handler {
 		return s.deps.Hub.Connect(conn, addr)
 	})
 }

@@ -218,6 +218,9 @@ func TestSharedTextKeepsEveryonesTyping(t *testing.T) {
 	if it.Kind != ItemGroup || it.Status != StatusPending || !strings.Contains(it.Text, strings.Repeat(members[0], 5)) || !strings.Contains(it.Text, "\n\n") {
 		t.Fatalf("queue item: %+v", it)
 	}
+	if v := s.progressView(); v.Groups != 1 || v.Submitted != 1 {
+		t.Fatalf("progress after submit: %+v", v)
+	}
 	if _, err := submit(t, s, members[1], "s2", 1); code(err) != wire.CodeNotOpen {
 		t.Fatalf("second submit: %v", err)
 	}

@@ -94,11 +94,15 @@ type WordCount struct {
 	Count int    `json:"count"`
 }
 
-// ProgressView tells staff how far the current step has got.
+// ProgressView tells staff how far the current step has got: for steps
+// with answers, how many of the participants answered; for breakout and
+// actions steps also how many of the groups have submitted.
 type ProgressView struct {
 	Step         int `json:"step"`
 	Answered     int `json:"answered"`
 	Participants int `json:"participants"`
+	Groups       int `json:"groups,omitempty"`
+	Submitted    int `json:"submitted,omitempty"`
 }
 
 // RosterView lists the participants for staff.
@@ -366,7 +370,16 @@ func (s *State) timerView() TimerView {
 
 func (s *State) progressView() ProgressView {
 	st := s.Steps[s.Step]
-	return ProgressView{Step: s.Step, Answered: len(s.answerers(st)), Participants: s.ActiveCount()}
+	v := ProgressView{Step: s.Step, Answered: len(s.answerers(st)), Participants: s.ActiveCount()}
+	if Shared(s.Current().Kind) {
+		v.Groups = len(s.Groups)
+		for _, g := range s.Groups {
+			if t := st.Texts[g.ID]; t != nil && t.Submitted {
+				v.Submitted++
+			}
+		}
+	}
+	return v
 }
 
 func (s *State) rosterView() RosterView {
