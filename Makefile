@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test lint unit fuzz run clean
+.PHONY: all build test lint unit fuzz run clean browser-deps smoke bench
 
 all: build
 
@@ -16,21 +16,54 @@ run:
 	$(GO) run ./cmd/stoppunkt
 
 ## test: everything CI runs.
-test: lint unit fuzz
+test: lint unit fuzz smoke
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-unit:
+unit: browser-deps
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+## browser-deps: what the browser tests in web/webtest need, when missing:
+## Debian's Chromium, and axe-core from the npm registry into .cache/axe
+## (the tests load it from there; it never ships in the binary).
+CHROMIUM ?= /usr/bin/chromium
+AXE_DIR  ?= .cache/axe
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "installing chromium"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; \
+	fi
+	@if [ ! -f "$(AXE_DIR)/node_modules/axe-core/axe.min.js" ]; then \
+		echo "fetching axe-core into $(AXE_DIR)"; \
+		mkdir -p "$(AXE_DIR)" && npm install --prefix "$(AXE_DIR)" --no-audit --no-fund --silent axe-core@4; \
+	fi
 
 ## fuzz: a short run of every fuzz target (a long run: FUZZTIME=30m make fuzz).
 FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./hub/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./hub/plan/
+
+## smoke: a small load run (3 rooms x 100 phones against one instance that
+## loadgen starts: step changes, votes, open answers, a breakout, churn). It
+## checks correctness only (every phone got every event, every submission
+## acknowledged exactly once, no errors), never timing.
+smoke: build
+	$(GO) run ./cmd/loadgen -scenario smoke -server-bin bin/stoppunkt -deadline 2m -q
+
+## bench: the benchmark scenarios of docs/performance.md, with the raw
+## baselines, profiles in bin/bench/profiles and the report in
+## bin/bench/bench.json. Not part of test; takes about 15 minutes.
+BENCH ?= all
+bench: build
+	$(GO) build -o bin/loadgen ./cmd/loadgen
+	mkdir -p bin/bench/profiles
+	bin/loadgen -scenario $(BENCH) -server-bin bin/stoppunkt -deadline 45m \
+		-json bin/bench/bench.json -profile-dir bin/bench/profiles
 
 clean:
 	rm -rf bin data

@@ -1,0 +1,355 @@
+// The phone: the start page's join form (/ and /j/CODE) and, once joined,
+// the session. A participant token is kept per room code, so a reload or a
+// locked screen resumes the same person; submissions wait in an outbox
+// until the server acknowledges them.
+
+import { init, t, onChange } from './i18n.js';
+import { Conn } from './conn.js';
+import { h, $, show, confirmDialog, randomID } from './dom.js';
+import * as store from './store.js';
+import { StepView } from './phone-step.js';
+
+const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const normaliseCode = (s) => String(s || '').toUpperCase().replace(/[\s-]/g, '');
+const validCode = (c) => c.length === 6 && [...c].every((ch) => ALPHABET.includes(ch));
+
+// Hello errors a new participant sees on the join form.
+const JOIN_ERRORS = new Set(['not_found', 'room_locked', 'room_full', 'room_ended', 'rate_limited', 'invalid']);
+
+const app = {
+  code: '',
+  conn: null,
+  state: {},
+  outbox: null,
+  view: null,
+  you: '',
+  joined: false,
+  leaving: false,
+  ended: false,
+  wasLost: false,
+  pid() { return this.you; },
+  online() { return !!this.conn && this.conn.open; },
+  pendingFor(type, step) {
+    return this.outbox ? this.outbox.pending((o) => o.type === type && o.data && o.data.step === step) : [];
+  },
+  /** submit keeps a submission in the outbox and sends it if it can. */
+  submit(type, data) {
+    const item = { id: randomID(type[0]), type, data };
+    this.outbox.put(item);
+    this.conn.send(type, data, item.id);
+    return item;
+  },
+};
+
+let bannerTimer = 0;
+let retryTimer = 0;
+let resendTimer = 0;
+
+function banner(key, kind) {
+  const el = $('#banner');
+  clearTimeout(bannerTimer);
+  if (!key) {
+    el.hidden = true;
+    return;
+  }
+  el.textContent = t(key);
+  el.className = `banner ${kind}`;
+  el.hidden = false;
+  if (kind === 'ok') bannerTimer = setTimeout(() => { el.hidden = true; }, 4000);
+}
+
+function screen(name) {
+  for (const id of ['join', 'session', 'notice']) show($('#' + id), id === name);
+  show($('#session-foot'), name === 'session');
+}
+
+function showJoin(code, errorKey) {
+  screen('join');
+  const input = $('#code');
+  if (code) input.value = code;
+  const err = $('#join-error');
+  err.hidden = !errorKey;
+  if (errorKey) err.textContent = t(errorKey);
+  const btn = $('#join-btn');
+  btn.disabled = false;
+  btn.textContent = t('join.submit');
+}
+
+// notice shows a message instead of the session. next: 'again' offers to
+// open the session again, 'start' to go to the start page.
+let lastNotice = null;
+
+function notice(titleKey, textKey, next = '') {
+  lastNotice = [titleKey, textKey, next];
+  screen('notice');
+  $('#notice-title').textContent = t(titleKey);
+  $('#notice-text').textContent = textKey ? t(textKey) : '';
+  const btn = $('#notice-rejoin');
+  btn.hidden = !next;
+  btn.dataset.next = next;
+  btn.textContent = t(next === 'start' ? 'notice.start' : 'notice.again');
+  $('#notice-title').focus();
+}
+
+function start(code, nickname) {
+  app.code = code;
+  app.outbox = new store.Outbox(code);
+  app.conn = new Conn({
+    hello: () => {
+      const token = store.load(store.tokenKey(code));
+      return token ? { role: 'participant', code, token } : { role: 'participant', code, nickname: nickname || undefined };
+    },
+    onFrame,
+    onState,
+  });
+  app.view = new StepView(app);
+  app.conn.start();
+  // A submission whose answer got lost on the way is sent again now and
+  // then; the server applies each id once.
+  if (!resendTimer) resendTimer = setInterval(() => { if (app.online() && app.outbox.items.length) flushOutbox(); }, 15000);
+}
+
+function flushOutbox() {
+  clearTimeout(retryTimer);
+  for (const it of app.outbox.items) app.conn.send(it.type, it.data, it.id);
+}
+
+function onState(state, detail) {
+  if (state === 'open') {
+    if (app.joined && app.wasLost) banner('conn.back', 'ok');
+    app.wasLost = false;
+  } else if (state === 'offline') {
+    if (app.joined) {
+      app.wasLost = true;
+      banner('conn.lost', 'warn');
+      if (app.view) app.view.drawStatus();
+    } else if (!$('#notice').hidden) {
+      $('#notice-text').textContent = t('conn.cannot_reach');
+    } else {
+      const err = $('#join-error');
+      err.textContent = t('conn.cannot_reach');
+      err.hidden = false;
+    }
+  } else if (state === 'closed') {
+    closed(detail.code);
+  }
+}
+
+function closed(code) {
+  banner(null);
+  const hadToken = !!store.load(store.tokenKey(app.code));
+  switch (code) {
+    case 'removed':
+      store.forgetRoom(app.code);
+      if (app.leaving) notice('left.title', 'left.text', 'start');
+      else notice('removed.title', 'removed.text', 'start');
+      return;
+    case 'deleted':
+      store.forgetRoom(app.code);
+      notice('deleted.title', 'deleted.text', 'start');
+      return;
+    case 'unauthorized':
+    case 'wrong_room':
+      store.save(store.tokenKey(app.code), null);
+      showJoin(app.code, 'join.again');
+      return;
+    case 'not_found':
+      if (hadToken) store.forgetRoom(app.code);
+      showJoin(app.code, 'error.not_found');
+      return;
+    case 'closed':
+      notice('closed.title', 'closed.text', 'again');
+      return;
+  }
+  if (JOIN_ERRORS.has(code) && !app.joined) {
+    showJoin(app.code, code === 'invalid' ? 'join.bad_name' : 'error.' + code);
+    return;
+  }
+  notice('closed.title', 'error.' + code, 'again');
+}
+
+function onFrame(f) {
+  const d = f.data || {};
+  const s = app.state;
+  switch (f.type) {
+    case 'welcome':
+      if (d.token) store.save(store.tokenKey(app.code), d.token);
+      app.you = d.participant || app.you;
+      if (!app.joined) {
+        app.joined = true;
+        history.replaceState(null, '', '/j/' + app.code);
+        $('#bar-code').textContent = app.code;
+      }
+      flushOutbox();
+      return;
+    case 'snapshot':
+      app.state = { room: d.room, step: d.step, timer: d.timer, results: d.results, you: d.you, group: d.group || null, screen: d.screen };
+      if (app.state.you) app.you = app.state.you.id;
+      drawAll();
+      return;
+    case 'room':
+      s.room = d;
+      if (d.ended) ended();
+      else app.view.drawCount();
+      return;
+    case 'step':
+      s.step = d;
+      if (s.group && s.group.step !== d.index) s.group = null;
+      if (!s.room || !s.room.ended) app.view.step();
+      return;
+    case 'timer':
+      s.timer = d;
+      app.view.timer();
+      return;
+    case 'you':
+      s.you = d;
+      app.you = d.id;
+      drawYou();
+      if (app.view.input && !store.load(store.draftKey(app.code, app.view.index, app.view.stepId)) && d.answer && d.answer.step === app.view.index) {
+        app.view.input.set(d.answer);
+      }
+      app.view.drawStatus();
+      return;
+    case 'results':
+      s.results = d;
+      app.view.drawResults();
+      return;
+    case 'group':
+      s.group = d;
+      app.view.group();
+      return;
+    case 'screen':
+      s.screen = d;
+      app.view.drawScreen();
+      return;
+    case 'ack': {
+      const item = app.outbox.get(f.id);
+      if (!item) return;
+      app.outbox.remove(f.id);
+      app.view.onAck(item);
+      return;
+    }
+    case 'error': {
+      const item = f.id && app.outbox.get(f.id);
+      // A frame refused for its rate has no id: send what waits again later.
+      if (d.retry || d.code === 'rate_limited') {
+        clearTimeout(retryTimer);
+        retryTimer = setTimeout(flushOutbox, 3000 + Math.random() * 2000);
+        return;
+      }
+      if (!item) return;
+      app.outbox.remove(f.id);
+      app.view.failed(item, d);
+      return;
+    }
+    case 'removed':
+      // The close with 4001 follows and ends the session.
+      return;
+  }
+}
+
+function drawAll() {
+  if (app.state.room && app.state.room.ended) {
+    ended();
+    return;
+  }
+  const shown = !$('#session').hidden;
+  screen('session');
+  drawYou();
+  const st = app.state.step;
+  const v = app.view;
+  if (shown && st && st.index === v.index && st.content.id === v.stepId) {
+    // A reconnect's snapshot of the same step: update in place, so that
+    // whoever is typing keeps their place.
+    v.drawCount();
+    v.step();
+    v.group();
+    v.drawScreen();
+    v.timer();
+  } else {
+    v.render(true);
+  }
+}
+
+function drawYou() {
+  const you = app.state.you;
+  const el = $('#you-are');
+  el.textContent = you && you.nickname ? t('you.named', { name: you.nickname }) : t('you.anonymous');
+}
+
+function ended() {
+  if (app.ended) return;
+  app.ended = true;
+  store.forgetDrafts(app.code);
+  app.outbox.items = [];
+  app.outbox.persist();
+  notice('ended.title', 'ended.text');
+}
+
+async function leave() {
+  if (!app.online()) {
+    banner('leave.offline', 'warn');
+    return;
+  }
+  if (!(await confirmDialog(t('leave.confirm'), t('leave.button'), true))) return;
+  app.leaving = true;
+  app.conn.send('leave', {}, randomID('l'));
+}
+
+function wireJoinForm() {
+  const form = $('#join-form');
+  const codeInput = $('#code');
+  const codeErr = $('#code-error');
+  codeInput.addEventListener('input', () => {
+    codeErr.hidden = true;
+    codeInput.removeAttribute('aria-invalid');
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const code = normaliseCode(codeInput.value);
+    if (!validCode(code)) {
+      codeErr.textContent = t('join.code_invalid');
+      codeErr.hidden = false;
+      codeInput.setAttribute('aria-invalid', 'true');
+      codeInput.focus();
+      return;
+    }
+    $('#join-error').hidden = true;
+    const btn = $('#join-btn');
+    btn.disabled = true;
+    btn.textContent = t('join.joining');
+    if (app.conn) app.conn.stop();
+    start(code, $('#nickname').value.trim());
+  });
+  $('#leave').addEventListener('click', leave);
+  $('#notice-rejoin').addEventListener('click', (e) => {
+    location.href = e.target.dataset.next === 'again' && app.code ? '/j/' + app.code : '/';
+  });
+}
+
+async function boot() {
+  await init();
+  wireJoinForm();
+  // Whatever is being typed goes to the outbox before the page goes away.
+  addEventListener('pagehide', () => { if (app.view && app.view.shared) app.view.shared.flush(); });
+  onChange(() => {
+    if (app.joined && !$('#session').hidden) {
+      drawYou();
+      app.view.render(false);
+    }
+    const btn = $('#join-btn');
+    if (!btn.disabled) btn.textContent = t('join.submit');
+    if (lastNotice && !$('#notice').hidden) notice(...lastNotice);
+  });
+  const m = location.pathname.match(/^\/j\/([^/]+)/);
+  const code = m ? normaliseCode(decodeURIComponent(m[1])) : '';
+  if (code && validCode(code) && store.load(store.tokenKey(code))) {
+    notice('join.connecting');
+    start(code, '');
+    return;
+  }
+  showJoin(code);
+  if (code) $('#nickname').focus();
+}
+
+boot();

@@ -1,1 +1,0 @@
-// presenter screen
