@@ -364,13 +364,26 @@ func (p *Phone) SendRaw(data []byte) error {
 }
 
 // Command sends a frame with a new id and waits for its ack or error.
+// Unlike Submit it never resends: a retryable error comes back to the
+// caller.
 func (p *Phone) Command(ctx context.Context, typ string, data any) (Frame, error) {
 	id := p.NextID()
 	from := p.mark()
 	if err := p.Send(typ, id, data); err != nil {
 		return Frame{}, err
 	}
-	return p.reply(ctx, from, id)
+	// Any error ends a command, retryable or not: only the caller knows
+	// whether sending it again is safe.
+	f, err := p.WaitFrom(ctx, from, func(f Frame) bool {
+		return f.ID == id && (f.Type == wire.TypeAck || f.Type == wire.TypeError)
+	})
+	if err != nil {
+		return f, err
+	}
+	if e := f.Error(); e != nil {
+		return f, e
+	}
+	return f, nil
 }
 
 // Submit sends a submission that must take effect exactly once: it is kept

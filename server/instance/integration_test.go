@@ -2,6 +2,7 @@ package instance_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -37,13 +38,23 @@ func stepOf(t *testing.T, ctx context.Context, p *client.Phone, i int) room.Step
 	return v
 }
 
+// command sends a facilitator command, sending it again while the server
+// says to retry (storage briefly away, as when a NATS node goes down). The
+// tests' commands are safe to repeat: a repeated move is refused as stale.
 func command(t *testing.T, ctx context.Context, p *client.Phone, typ string, data any) client.Frame {
 	t.Helper()
-	f, err := p.Command(ctx, typ, data)
-	if err != nil {
-		t.Fatalf("%s: %v", typ, err)
+	for {
+		f, err := p.Command(ctx, typ, data)
+		var e *wire.Error
+		if errors.As(err, &e) && e.Retry && ctx.Err() == nil {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		return f
 	}
-	return f
 }
 
 func errCode(err error) wire.Code {
