@@ -49,9 +49,14 @@ func (h *Hub) CreateRoom(ctx context.Context, req NewRoom) (*CreatedRoom, error)
 	if req.MaxParticipants < 0 || req.MaxParticipants > room.DefaultMaxParticipants*4 {
 		return nil, wire.Errorf(wire.CodeInvalid, "max_participants must be between 0 and %d", room.DefaultMaxParticipants*4)
 	}
+	return h.createRoom(ctx, req, strings.ToLower(randomString(20)), randomString(32), "", "")
+}
+
+// createRoom creates a room with a given id and facilitator key, in an
+// event or on its own.
+func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, name string) (*CreatedRoom, error) {
 	now := h.cfg.Now()
 	expires := now.Add(h.cfg.Retention)
-	roomID := strings.ToLower(randomString(20))
 	var code string
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
@@ -67,10 +72,10 @@ func (h *Hub) CreateRoom(ctx context.Context, req NewRoom) (*CreatedRoom, error)
 		}
 		break
 	}
-	key := randomString(32) // 160 bits
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
 		Room: roomID, Code: code, KeyHash: HashSecret(key), Plan: req.Plan,
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
+		Event: event, Name: name,
 	}}
 	data, err := ev.Encode()
 	if err != nil {

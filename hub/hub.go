@@ -64,6 +64,19 @@ type Registry interface {
 	Release(ctx context.Context, code, roomID string) error
 	// Expired lists the rooms whose expiry time has passed.
 	Expired(ctx context.Context, now time.Time) ([]RoomRef, error)
+	// SaveEvent stores a conference event's record (create or update).
+	SaveEvent(ctx context.Context, ev *EventRecord) error
+	// Event returns an event's record, or ErrNotFound.
+	Event(ctx context.Context, id string) (*EventRecord, error)
+	// ForgetEvent deletes an event's record and its history.
+	ForgetEvent(ctx context.Context, id string) error
+}
+
+// Bus carries throw-away messages between instances (core NATS): what a
+// listener misses is simply sent again later.
+type Bus interface {
+	Publish(subject string, data []byte) error
+	Subscribe(subject string, fn func(data []byte)) (unsubscribe func(), err error)
 }
 
 // RoomRef names a room in the registry.
@@ -159,17 +172,20 @@ type Hub struct {
 	cfg     Config
 	log     Log
 	reg     Registry
+	bus     Bus
 	metrics *Metrics
 	logger  *slog.Logger
 
 	joins    *addrLimiter
 	failures *addrLimiter
+	presence presenceBook
 
-	mu       sync.Mutex
-	rooms    map[string]*runner
-	sessions map[*Session]struct{}
-	draining bool
-	inflight sync.WaitGroup
+	mu        sync.Mutex
+	rooms     map[string]*runner
+	overviews map[string]*overview
+	sessions  map[*Session]struct{}
+	draining  bool
+	inflight  sync.WaitGroup
 
 	stopFlush chan struct{}
 	flushDone chan struct{}
@@ -177,13 +193,14 @@ type Hub struct {
 }
 
 // New returns a hub. Call Close when done.
-func New(cfg Config, log Log, reg Registry, metrics *Metrics, logger *slog.Logger) *Hub {
+func New(cfg Config, log Log, reg Registry, bus Bus, metrics *Metrics, logger *slog.Logger) *Hub {
 	cfg = cfg.withDefaults()
 	if metrics == nil {
 		metrics = NewMetrics(nil)
 	}
 	h := &Hub{
-		cfg: cfg, log: log, reg: reg, metrics: metrics, logger: logger,
+		cfg: cfg, log: log, reg: reg, bus: bus, metrics: metrics, logger: logger,
+		overviews: map[string]*overview{},
 		joins:     newAddrLimiter(cfg.JoinRate, cfg.JoinBurst),
 		failures:  newAddrLimiter(cfg.FailureRate, cfg.FailureBurst),
 		rooms:     map[string]*runner{},
@@ -192,6 +209,7 @@ func New(cfg Config, log Log, reg Registry, metrics *Metrics, logger *slog.Logge
 		flushDone: make(chan struct{}),
 	}
 	go h.flushLoop()
+	go h.presenceLoop()
 	if cfg.SweepInterval > 0 {
 		go h.sweepLoop(cfg.SweepInterval)
 	}

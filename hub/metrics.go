@@ -14,6 +14,7 @@ type Metrics struct {
 	Participants  prometheus.Gauge
 	RoomsCreated  prometheus.Counter
 	RoomsDeleted  prometheus.Counter
+	EventsCreated prometheus.Counter
 	MessagesIn    *prometheus.CounterVec
 	MessagesOut   *prometheus.CounterVec
 	Errors        *prometheus.CounterVec
@@ -29,16 +30,17 @@ type Metrics struct {
 // registered, for tests that do not look).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		Connections:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "stoppunkt_connections", Help: "Open websocket connections by role (pending: before hello)."}, []string{"role"}),
-		Rooms:        prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_rooms_active", Help: "Rooms followed by this instance."}),
-		Participants: prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_participants", Help: "Active participants in the rooms this instance follows."}),
-		RoomsCreated: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_created_total", Help: "Rooms created through this instance."}),
-		RoomsDeleted: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_deleted_total", Help: "Rooms deleted through this instance (by a facilitator or by retention)."}),
-		MessagesIn:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_in_total", Help: "Client frames received, by type."}, []string{"type"}),
-		MessagesOut:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_out_total", Help: "Frames queued to connections, by type."}, []string{"type"}),
-		Errors:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_errors_total", Help: "Error frames sent, by code."}, []string{"code"}),
-		RateLimited:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rate_limited_total", Help: "Frames refused by the per-connection rate limit."}),
-		SlowDropped:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_slow_disconnects_total", Help: "Connections closed because their send queue was full."}),
+		Connections:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "stoppunkt_connections", Help: "Open websocket connections by role (pending: before hello)."}, []string{"role"}),
+		Rooms:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_rooms_active", Help: "Rooms followed by this instance."}),
+		Participants:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_participants", Help: "Active participants in the rooms this instance follows."}),
+		RoomsCreated:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_created_total", Help: "Rooms created through this instance."}),
+		RoomsDeleted:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_deleted_total", Help: "Rooms deleted through this instance (by a facilitator or by retention)."}),
+		EventsCreated: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_events_created_total", Help: "Conference events created through this instance."}),
+		MessagesIn:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_in_total", Help: "Client frames received, by type."}, []string{"type"}),
+		MessagesOut:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_out_total", Help: "Frames queued to connections, by type."}, []string{"type"}),
+		Errors:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_errors_total", Help: "Error frames sent, by code."}, []string{"code"}),
+		RateLimited:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rate_limited_total", Help: "Frames refused by the per-connection rate limit."}),
+		SlowDropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_slow_disconnects_total", Help: "Connections closed because their send queue was full."}),
 		FanoutLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_fanout_latency_seconds", Help: "From an event's append to its frames being queued to local connections.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		ApplyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_apply_duration_seconds", Help: "Time to apply one event and queue its frames.",
@@ -48,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		AppendErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_jetstream_publish_errors_total", Help: "Appends to the room log that failed."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.MessagesIn, m.MessagesOut, m.Errors,
+		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
 			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors)
 	}
 	return m

@@ -39,6 +39,8 @@ type Session struct {
 	aud    room.Audience
 	pid    string
 	runner *runner
+	// overview is set for organizer sessions instead of runner.
+	overview *overview
 
 	limiter *rate.Limiter
 	strikes int
@@ -60,7 +62,7 @@ func (h *Hub) Connect(conn Conn, addr string) *Session {
 func (s *Session) HelloTimeout() time.Duration { return s.hub.cfg.HelloTimeout }
 
 // Attached reports whether the hello succeeded.
-func (s *Session) Attached() bool { return s.runner != nil }
+func (s *Session) Attached() bool { return s.runner != nil || s.overview != nil }
 
 // Closed ends the session; the websocket layer calls it once.
 func (s *Session) Closed() {
@@ -71,11 +73,15 @@ func (s *Session) Closed() {
 	h.mu.Lock()
 	delete(h.sessions, s)
 	h.mu.Unlock()
-	if s.runner != nil {
+	switch {
+	case s.runner != nil:
 		s.runner.detach(s)
 		h.release(s.runner)
 		h.metrics.Connections.WithLabelValues(s.role).Dec()
-	} else {
+	case s.overview != nil:
+		h.detachOrganizer(s)
+		h.metrics.Connections.WithLabelValues(s.role).Dec()
+	default:
 		h.metrics.Connections.WithLabelValues("pending").Dec()
 	}
 }
@@ -108,15 +114,17 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 	case in.Type == wire.TypePing:
 		s.send(wire.Out{Type: wire.TypePong, ID: in.ID})
 	case in.Type == wire.TypeHello:
-		if s.runner != nil {
+		if s.Attached() {
 			s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "hello was already sent on this connection"))
 			return
 		}
 		if err := s.hello(ctx, in); err != nil {
 			s.replyErr(in.ID, err)
 		}
-	case s.runner == nil:
+	case !s.Attached():
 		s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "send hello first"))
+	case s.overview != nil:
+		s.replyErr(in.ID, wire.Errorf(wire.CodeNotAllowed, "the overview takes no commands; announcements go through the REST API"))
 	default:
 		s.hub.inflight.Add(1)
 		defer s.hub.inflight.Done()
@@ -170,12 +178,15 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 		return wire.Errorf(wire.CodeShuttingDown, "this server is restarting; connect again")
 	}
 	switch hello.Role {
-	case wire.RoleParticipant, wire.RoleFacilitator, wire.RolePresenter:
+	case wire.RoleParticipant, wire.RoleFacilitator, wire.RolePresenter, wire.RoleOrganizer:
 	default:
-		return wire.Errorf(wire.CodeInvalid, "role must be participant, facilitator or presenter")
+		return wire.Errorf(wire.CodeInvalid, "role must be participant, facilitator, presenter or organizer")
 	}
 	if !s.hub.failures.allowed(s.addr) {
 		return wire.Errorf(wire.CodeRateLimited, "too many failed attempts; wait a minute")
+	}
+	if hello.Role == wire.RoleOrganizer {
+		return s.organizerHello(ctx, hello)
 	}
 	roomID, err := s.resolveRoom(ctx, hello)
 	if err != nil {
@@ -205,6 +216,23 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	s.hub.metrics.Connections.WithLabelValues("pending").Dec()
 	s.hub.metrics.Connections.WithLabelValues(s.role).Inc()
 	r.attach(s, w, hello.LastSeq, hello.Epoch)
+	return nil
+}
+
+// organizerHello attaches an organizer to their event's overview.
+func (s *Session) organizerHello(ctx context.Context, hello wire.Hello) error {
+	rec, err := s.hub.OrganizerEvent(ctx, hello.Event, hello.Key)
+	if err != nil {
+		if e := wire.AsError(err); e.Code == wire.CodeNotFound || e.Code == wire.CodeUnauthorized {
+			s.hub.failures.fail(s.addr)
+		}
+		return err
+	}
+	s.role = wire.RoleOrganizer
+	s.hub.metrics.Connections.WithLabelValues("pending").Dec()
+	s.hub.metrics.Connections.WithLabelValues(s.role).Inc()
+	s.hub.attachOrganizer(s, rec, wire.Welcome{Protocol: wire.Version, Role: wire.RoleOrganizer, Room: rec.ID,
+		Instance: s.hub.cfg.Instance, ServerTime: s.hub.now(), Epoch: s.hub.log.Epoch()})
 	return nil
 }
 

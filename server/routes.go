@@ -21,6 +21,13 @@ func (s *Server) routes() {
 	api.POST("/rooms", s.handleRoomCreate)
 	api.GET("/rooms/:room/report", s.handleRoomReport)
 	api.DELETE("/rooms/:room", s.handleRoomDelete)
+	api.POST("/events", s.handleEventCreate)
+	api.GET("/events/:event", s.handleEventGet)
+	api.GET("/events/:event/sheet.csv", s.handleEventSheetCSV)
+	api.GET("/events/:event/report", s.handleEventReport)
+	api.POST("/events/:event/announce", s.handleEventAnnounce)
+	api.POST("/events/:event/close", s.handleEventClose)
+	api.DELETE("/events/:event", s.handleEventDelete)
 
 	e.GET("/ws", s.handleWebsocket)
 	e.GET("/qr/:file", s.handleQR)

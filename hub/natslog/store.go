@@ -6,10 +6,12 @@ package natslog
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -46,11 +48,17 @@ type Store struct {
 	codes  jetstream.KeyValue
 	rooms  jetstream.KeyValue
 	epoch  string
+
+	replicas   int
+	eventsOnce sync.Once
+	eventsKV   jetstream.KeyValue
+	eventsErr  error
 }
 
 var (
 	_ hub.Log      = (*Store)(nil)
 	_ hub.Registry = (*Store)(nil)
+	_ hub.Bus      = (*Store)(nil)
 )
 
 // Open creates or updates the stream and buckets and returns a Store.
@@ -107,7 +115,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{nc: nc, js: js, stream: stream, codes: codes, rooms: rooms,
+	return &Store{nc: nc, js: js, stream: stream, codes: codes, rooms: rooms, replicas: cfg.Replicas,
 		epoch: strconv.FormatInt(info.Created.UnixNano(), 36)}, nil
 }
 
@@ -276,4 +284,77 @@ func parseRoomRecord(v []byte) (code string, expiresAt int64, ok bool) {
 	}
 	n, err := strconv.ParseInt(e, 10, 64)
 	return c, n, err == nil
+}
+
+// EventsBucket holds conference event records by id.
+const EventsBucket = "stp_events"
+
+func (s *Store) events(ctx context.Context) (jetstream.KeyValue, error) {
+	s.eventsOnce.Do(func() {
+		s.eventsKV, s.eventsErr = s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket: EventsBucket, Description: "Stoppunkt conference events", History: 1,
+			Storage: jetstream.FileStorage, Replicas: s.replicas,
+		})
+	})
+	return s.eventsKV, s.eventsErr
+}
+
+// SaveEvent stores an event record.
+func (s *Store) SaveEvent(ctx context.Context, ev *hub.EventRecord) error {
+	kv, err := s.events(ctx)
+	if err != nil {
+		return fmt.Errorf("events bucket: %w", err)
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := kv.Put(ctx, ev.ID, data); err != nil {
+		return fmt.Errorf("save event: %w", err)
+	}
+	return nil
+}
+
+// Event returns an event record.
+func (s *Store) Event(ctx context.Context, id string) (*hub.EventRecord, error) {
+	kv, err := s.events(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("events bucket: %w", err)
+	}
+	e, err := kv.Get(ctx, id)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return nil, hub.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get event: %w", err)
+	}
+	var ev hub.EventRecord
+	if err := json.Unmarshal(e.Value(), &ev); err != nil {
+		return nil, fmt.Errorf("decode event: %w", err)
+	}
+	return &ev, nil
+}
+
+// ForgetEvent deletes an event record and its history.
+func (s *Store) ForgetEvent(ctx context.Context, id string) error {
+	kv, err := s.events(ctx)
+	if err != nil {
+		return fmt.Errorf("events bucket: %w", err)
+	}
+	if err := kv.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("forget event: %w", err)
+	}
+	return nil
+}
+
+// Publish sends a throw-away message over core NATS.
+func (s *Store) Publish(subject string, data []byte) error { return s.nc.Publish(subject, data) }
+
+// Subscribe listens for throw-away messages on core NATS.
+func (s *Store) Subscribe(subject string, fn func(data []byte)) (func(), error) {
+	sub, err := s.nc.Subscribe(subject, func(m *nats.Msg) { fn(m.Data) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribe %s: %w", subject, err)
+	}
+	return func() { _ = sub.Unsubscribe() }, nil
 }

@@ -158,3 +158,12 @@ func sortedCopy(v []string) []string {
 
 // oneLine folds a text onto one line for table cells.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+func sortWordCounts(words []room.WordCount) {
+	sort.Slice(words, func(i, j int) bool {
+		if words[i].Count != words[j].Count {
+			return words[i].Count > words[j].Count
+		}
+		return words[i].Word < words[j].Word
+	})
+}

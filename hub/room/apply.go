@@ -19,7 +19,8 @@ const (
 	PartRoster                    // who is in the room (staff)
 	PartGroups                    // every group and its draft (staff)
 	PartScreen                    // what the big screen shows
-	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen
+	PartNotice                    // the organizer's announcement
+	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen | PartNotice
 )
 
 // Coalesced are the parts that high-rate input (joins, votes, typing)
@@ -73,6 +74,9 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 	}
 	if ev.Type != EvCreated && !s.Exists() {
 		return Changes{Ignored: true}
+	}
+	if ev.At > s.LastAt {
+		s.LastAt = ev.At
 	}
 	switch ev.Type {
 	case EvCreated:
@@ -131,6 +135,13 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 		return s.applyShow(ev)
 	case EvCombine:
 		return s.applyCombine(ev)
+	case EvAnnounce:
+		a := ev.Announce
+		if a == nil || (s.Announcement != nil && s.Announcement.ID == a.ID) {
+			return Changes{Ignored: true}
+		}
+		s.Announcement = &Announcement{ID: a.ID, Text: a.Text, At: ev.At}
+		return Changes{Parts: PartNotice}
 	}
 	return Changes{Ignored: true}
 }
@@ -144,6 +155,7 @@ func (s *State) applyCreated(ev *Event) Changes {
 	s.Plan = c.Plan
 	s.CreatedAt, s.ExpiresAt = ev.At, c.ExpiresAt
 	s.MaxParticipants = c.MaxParticipants
+	s.Event, s.Name, s.LastAt = c.Event, c.Name, ev.At
 	if s.MaxParticipants <= 0 {
 		s.MaxParticipants = DefaultMaxParticipants
 	}

@@ -36,6 +36,7 @@ const (
 	EvShow     = "show"     // choose what the big screen shows
 	EvCombine  = "combine"  // merge duplicate actions into one
 	EvDeleted  = "deleted"  // the room's data was deleted; a tombstone without content
+	EvAnnounce = "announce" // the organizer's announcement to every room of an event
 )
 
 // Event is one entry of the room log. Exactly one payload field matching
@@ -68,6 +69,16 @@ type Event struct {
 	Moderate *ModerateChange `json:"moderate,omitempty"`
 	Show     *ShowChange     `json:"show,omitempty"`
 	Combine  *CombineChange  `json:"combine,omitempty"`
+	Announce *Announcement   `json:"announce,omitempty"`
+}
+
+// Announcement is a message from the organizer of an event, shown on
+// every phone and big screen of the event's rooms. ID is the same in every
+// room, so a repeated send is recognised.
+type Announcement struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	At   int64  `json:"at,omitempty"`
 }
 
 // GroupsChange forms groups of Size from the active participants, shuffled
@@ -139,6 +150,9 @@ type Created struct {
 	ExpiresAt int64 `json:"expires_at"`
 	// MaxParticipants caps joins; zero means DefaultMaxParticipants.
 	MaxParticipants int `json:"max_participants,omitempty"`
+	// Event and Name place the room in a conference event, if any.
+	Event string `json:"event,omitempty"`
+	Name  string `json:"name,omitempty"`
 }
 
 // Joined adds a participant. TokenHash is the SHA-256 of the participant
@@ -206,7 +220,7 @@ type AnswerValue struct {
 // where appends carry an expected last sequence so that they cannot race.
 func Control(eventType string) bool {
 	switch eventType {
-	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit:
+	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit, EvAnnounce:
 		return false
 	}
 	return true

@@ -23,6 +23,14 @@ type State struct {
 	CreatedAt       int64
 	ExpiresAt       int64
 	MaxParticipants int
+	// Event and Name place the room in a conference event.
+	Event string
+	Name  string
+	// LastAt is when the newest event happened (Unix ms): the room's last
+	// sign of life.
+	LastAt int64
+	// Announcement is the organizer's latest announcement, if any.
+	Announcement *Announcement
 
 	// Seq counts the events applied: the room sequence every frame carries.
 	Seq uint64

@@ -41,7 +41,9 @@ type Effect struct {
 
 // RoomView is the room's status.
 type RoomView struct {
-	Title        string `json:"title"`
+	Title string `json:"title"`
+	// Name is the room's name within its conference event, if any.
+	Name         string `json:"name,omitempty"`
 	Code         string `json:"code"`
 	PlanID       string `json:"plan"`
 	Language     string `json:"language"`
@@ -141,6 +143,8 @@ type SnapshotView struct {
 	Groups    *GroupsView   `json:"groups,omitempty"`
 	Queue     []ItemView    `json:"queue,omitempty"`
 	Screen    ScreenView    `json:"screen"`
+	// Announcement is the organizer's latest announcement, if any.
+	Announcement *Announcement `json:"announcement,omitempty"`
 }
 
 // GroupView is a group as its members see it: the shared text of the
@@ -231,6 +235,9 @@ func Render(s *State, parts Part) []Effect {
 	if parts&PartScreen != 0 {
 		add(ToEveryone, wire.TypeScreen, s.screenView())
 	}
+	if parts&PartNotice != 0 && s.Announcement != nil {
+		add(ToEveryone, wire.TypeNotice, *s.Announcement)
+	}
 	return out
 }
 
@@ -267,11 +274,12 @@ func RenderReplies(s *State, c Changes) []Effect {
 func Snapshot(s *State, role, pid string) SnapshotView {
 	staff := role == wire.RoleFacilitator
 	v := SnapshotView{
-		Room:    s.roomView(),
-		Step:    s.stepView(staff),
-		Timer:   s.timerView(),
-		Results: s.resultsView(staff),
-		Screen:  s.screenView(),
+		Room:         s.roomView(),
+		Step:         s.stepView(staff),
+		Timer:        s.timerView(),
+		Results:      s.resultsView(staff),
+		Screen:       s.screenView(),
+		Announcement: s.Announcement,
 	}
 	if staff {
 		p, r, g := s.progressView(), s.rosterView(), s.groupsView()
@@ -348,7 +356,7 @@ func (s *State) screenView() ScreenView {
 
 func (s *State) roomView() RoomView {
 	return RoomView{
-		Title: s.Plan.Title, Code: s.Code, PlanID: s.Plan.ID, Language: s.Plan.Language,
+		Title: s.Plan.Title, Name: s.Name, Code: s.Code, PlanID: s.Plan.ID, Language: s.Plan.Language,
 		Steps: len(s.Steps), Participants: s.ActiveCount(),
 		Locked: s.Locked, Ended: s.Ended, ExpiresAt: s.ExpiresAt,
 	}
@@ -405,18 +413,25 @@ func (s *State) youView(pid string) *YouView {
 func (s *State) resultsView(staff bool) ResultsView { return s.resultsFor(s.Step, staff) }
 
 func (s *State) resultsFor(index int, staff bool) ResultsView {
+	if !staff && !s.Steps[index].Revealed {
+		return ResultsView{Step: index, Kind: s.Plan.Steps[index].Kind, Answered: len(s.answerers(s.Steps[index])), Hidden: true}
+	}
+	return s.resultsWithMin(index, MinBreakdown)
+}
+
+// resultsWithMin tallies a step, breaking it down only from min answers.
+func (s *State) resultsWithMin(index, min int) ResultsView {
 	step, st := &s.Plan.Steps[index], s.Steps[index]
 	ids := s.answerers(st)
 	v := ResultsView{Step: index, Kind: step.Kind, Answered: len(ids)}
-	if !staff && !st.Revealed {
-		v.Hidden = true
-		return v
-	}
 	if !Takes(step.Kind) || step.Kind == plan.KindOpen {
 		return v
 	}
-	if len(ids) < MinBreakdown {
+	if len(ids) < min {
 		v.TooFew = true
+		return v
+	}
+	if len(ids) == 0 {
 		return v
 	}
 	switch step.Kind {
@@ -549,3 +564,13 @@ func (s *State) Drafts(step int) []Draft {
 	}
 	return out
 }
+
+// Progress is the current step's progress, as staff see it.
+func (s *State) Progress() ProgressView { return s.progressView() }
+
+// TimerView is the step timer, as every screen sees it.
+func (s *State) TimerView() TimerView { return s.timerView() }
+
+// RawResults tallies any step without the privacy filter. Only for adding
+// up across rooms, where the total is filtered instead; never send it.
+func (s *State) RawResults(step int) ResultsView { return s.resultsWithMin(step, 0) }

@@ -56,23 +56,25 @@ const (
 
 // Server-to-client message types.
 const (
-	TypeWelcome   = "welcome"  // reply to hello
-	TypeSnapshot  = "snapshot" // the whole view of the room for this connection
-	TypeAck       = "ack"      // a command or submission took effect
-	TypeError     = "error"    // a frame was refused
-	TypePong      = "pong"     // reply to ping
-	TypeRoom      = "room"     // room status: locked, ended, counts
-	TypeStep      = "step"     // the current step and its state
-	TypeTimerView = "timer"    // the step timer (same name as the command)
-	TypeYou       = "you"      // the participant's own identity and answer
-	TypeResults   = "results"  // tallies of the current step
-	TypeProgress  = "progress" // how many answered the current step (staff only)
-	TypeRoster    = "roster"   // participants (staff only)
-	TypeRemoved   = "removed"  // this participant was removed
-	TypeGroup     = "group"    // the participant's group and its shared text
-	TypeGroupList = "groups"   // every group and its draft (staff only; same name as the command)
-	TypeItem      = "item"     // one moderation queue item, new or changed (staff only)
-	TypeScreen    = "screen"   // the approved items on the big screen
+	TypeWelcome   = "welcome"      // reply to hello
+	TypeSnapshot  = "snapshot"     // the whole view of the room for this connection
+	TypeAck       = "ack"          // a command or submission took effect
+	TypeError     = "error"        // a frame was refused
+	TypePong      = "pong"         // reply to ping
+	TypeRoom      = "room"         // room status: locked, ended, counts
+	TypeStep      = "step"         // the current step and its state
+	TypeTimerView = "timer"        // the step timer (same name as the command)
+	TypeYou       = "you"          // the participant's own identity and answer
+	TypeResults   = "results"      // tallies of the current step
+	TypeProgress  = "progress"     // how many answered the current step (staff only)
+	TypeRoster    = "roster"       // participants (staff only)
+	TypeRemoved   = "removed"      // this participant was removed
+	TypeGroup     = "group"        // the participant's group and its shared text
+	TypeGroupList = "groups"       // every group and its draft (staff only; same name as the command)
+	TypeItem      = "item"         // one moderation queue item, new or changed (staff only)
+	TypeScreen    = "screen"       // the approved items on the big screen
+	TypeNotice    = "announcement" // the organizer's announcement to every room of an event
+	TypeOverview  = "overview"     // every room of an event at a glance (organizers)
 )
 
 // Roles a connection can take.
@@ -80,6 +82,7 @@ const (
 	RoleParticipant = "participant"
 	RoleFacilitator = "facilitator"
 	RolePresenter   = "presenter"
+	RoleOrganizer   = "organizer"
 )
 
 // In is a decoded client frame: the envelope with its payload still raw.
@@ -109,8 +112,11 @@ type Hello struct {
 	Room string `json:"room,omitempty"`
 	// Token is the participant token from an earlier welcome.
 	Token string `json:"token,omitempty"`
-	// Key is the facilitator key (facilitator and presenter roles).
-	Key      string `json:"key,omitempty"`
+	// Key is the facilitator key (facilitator and presenter roles) or the
+	// organizer key (organizer role).
+	Key string `json:"key,omitempty"`
+	// Event is the conference event id (organizer role).
+	Event    string `json:"event,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
 	// LastSeq and Epoch say what the client saw before it reconnected.
 	LastSeq uint64 `json:"last_seq,omitempty"`

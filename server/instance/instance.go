@@ -146,7 +146,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 	hcfg := cfg.Hub
 	hcfg.Instance = cfg.Name
 	hcfg.Retention = cfg.Retention
-	in.hub = hub.New(hcfg, store, store, hub.NewMetrics(in.registry), logger)
+	in.hub = hub.New(hcfg, store, store, store, hub.NewMetrics(in.registry), logger)
 
 	srv, err := server.New(cfg.Server, server.Deps{
 		Hub: in.hub, Plans: plans, PlanStore: planStore, Ready: store.Ready, Metrics: in.registry, Logger: logger, Web: web.Files,

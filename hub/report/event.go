@@ -1,0 +1,225 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/hub/plan"
+	"github.com/stoppunkt/stoppunkt/hub/room"
+)
+
+// EventReport is the export of a conference event: totals across its
+// rooms, then each room's own report. Totals follow the same privacy rule
+// as rooms: a step fewer than three people answered in all shows no
+// breakdown.
+type EventReport struct {
+	Event        string       `json:"event"`
+	Name         string       `json:"name"`
+	Plan         string       `json:"plan"`
+	GeneratedAt  time.Time    `json:"generated_at"`
+	IncludesAll  bool         `json:"includes_all"`
+	Rooms        int          `json:"rooms"`
+	Participants int          `json:"participants"`
+	Totals       []Step       `json:"totals"`
+	Actions      int          `json:"actions"`
+	RoomReports  []RoomReport `json:"room_reports"`
+}
+
+// RoomReport is one room's report with the room's name.
+type RoomReport struct {
+	Name string `json:"name"`
+	*Report
+}
+
+// EventBuilder adds rooms up into an EventReport.
+type EventBuilder struct {
+	r     *EventReport
+	steps []plan.Step
+	raw   []room.ResultsView
+}
+
+// NewEventBuilder starts an event report.
+func NewEventBuilder(event, name, planID string, includeAll bool, now time.Time) *EventBuilder {
+	return &EventBuilder{r: &EventReport{Event: event, Name: name, Plan: planID, GeneratedAt: now.UTC(), IncludesAll: includeAll}}
+}
+
+// Add adds a room: its own report, and its raw tallies to the totals.
+func (b *EventBuilder) Add(name string, s *room.State) {
+	if !s.Exists() {
+		return
+	}
+	rep := Build(s, b.r.IncludesAll, b.r.GeneratedAt)
+	b.r.RoomReports = append(b.r.RoomReports, RoomReport{Name: name, Report: rep})
+	b.r.Rooms++
+	b.r.Participants += rep.Participants
+	b.r.Actions += len(rep.Actions)
+	if b.steps == nil {
+		b.steps = s.Plan.Steps
+		b.raw = make([]room.ResultsView, len(s.Plan.Steps))
+	}
+	for i := range b.steps {
+		if i >= len(s.Plan.Steps) {
+			break
+		}
+		b.raw[i] = addResults(b.raw[i], s.RawResults(i))
+	}
+}
+
+func addResults(a, b room.ResultsView) room.ResultsView {
+	a.Step, a.Kind = b.Step, b.Kind
+	a.Answered += b.Answered
+	a.Counts = addInts(a.Counts, b.Counts)
+	a.FollowUp = addInts(a.FollowUp, b.FollowUp)
+	words := map[string]int{}
+	for _, w := range a.Words {
+		words[w.Word] += w.Count
+	}
+	for _, w := range b.Words {
+		words[w.Word] += w.Count
+	}
+	a.Words = a.Words[:0]
+	for w, n := range words {
+		a.Words = append(a.Words, room.WordCount{Word: w, Count: n})
+	}
+	return a
+}
+
+func addInts(a, b []int) []int {
+	if len(a) < len(b) {
+		a = append(a, make([]int, len(b)-len(a))...)
+	}
+	for i, v := range b {
+		a[i] += v
+	}
+	return a
+}
+
+// Finish returns the report.
+func (b *EventBuilder) Finish() *EventReport {
+	for i, ps := range b.steps {
+		raw := b.raw[i]
+		st := Step{Index: i, Kind: ps.Kind, Title: ps.Title}
+		if room.Takes(ps.Kind) {
+			st.Answered = raw.Answered
+			st.TooFew = raw.Answered < room.MinBreakdown
+		}
+		if !st.TooFew {
+			switch ps.Kind {
+			case plan.KindPoll:
+				for j, o := range ps.Options {
+					st.Options = append(st.Options, Count{Option: o, Count: at(raw.Counts, j)})
+				}
+			case plan.KindScale:
+				if len(raw.Counts) > 0 {
+					st.Scale = &Scale{Min: ps.ScaleMin, Max: ps.ScaleMax, MinLabel: ps.MinLabel, MaxLabel: ps.MaxLabel,
+						Counts: raw.Counts, Median: medianOfCounts(raw.Counts, ps.ScaleMin)}
+				}
+			case plan.KindWordcloud:
+				st.Words = sortWords(raw.Words)
+			case plan.KindClosing:
+				for j, o := range ps.FollowUp {
+					st.FollowUp = append(st.FollowUp, Count{Option: o, Count: at(raw.FollowUp, j)})
+				}
+			}
+		}
+		b.r.Totals = append(b.r.Totals, st)
+	}
+	return b.r
+}
+
+func at(v []int, i int) int {
+	if i < len(v) {
+		return v[i]
+	}
+	return 0
+}
+
+func medianOfCounts(counts []int, min int) float64 {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	value := func(k int) int { // the k-th answer, 0-based, in order
+		for i, c := range counts {
+			if k < c {
+				return min + i
+			}
+			k -= c
+		}
+		return min + len(counts) - 1
+	}
+	if n%2 == 1 {
+		return float64(value(n / 2))
+	}
+	return float64(value(n/2-1)+value(n/2)) / 2
+}
+
+func sortWords(words []room.WordCount) []room.WordCount {
+	out := append([]room.WordCount(nil), words...)
+	sortWordCounts(out)
+	if len(out) > room.MaxCloudWords {
+		out = out[:room.MaxCloudWords]
+	}
+	return out
+}
+
+// Write renders the event report in a format.
+func (r *EventReport) Write(w io.Writer, format string) error {
+	switch format {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case FormatMarkdown:
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "# %s\n\n", md(r.Name))
+		fmt.Fprintf(&b, "Event of %d rooms · plan `%s` · %d participants · %d measures · exported %s\n\n",
+			r.Rooms, r.Plan, r.Participants, r.Actions, r.GeneratedAt.Format("2006-01-02 15:04 MST"))
+		b.WriteString("Nothing in this report says who wrote or chose what. Questions fewer than 3 people answered show no breakdown.\n\n## Totals across rooms\n\n")
+		for _, st := range r.Totals {
+			if !room.Takes(st.Kind) {
+				continue
+			}
+			fmt.Fprintf(&b, "### %d. %s\n\n", st.Index+1, md(st.Title))
+			st.writeMarkdown(&b)
+		}
+		for _, rr := range r.RoomReports {
+			fmt.Fprintf(&b, "## Room %s (%s)\n\n", md(rr.Name), rr.Code)
+			var inner bytes.Buffer
+			if err := rr.Report.writeMarkdown(&inner); err != nil {
+				return err
+			}
+			// The room report's own title line is replaced by the heading above.
+			body := inner.Bytes()
+			if i := bytes.Index(body, []byte("\n\n")); i >= 0 {
+				body = body[i+2:]
+			}
+			b.Write(bytes.ReplaceAll(body, []byte("\n## "), []byte("\n### ")))
+		}
+		_, err := w.Write(b.Bytes())
+		return err
+	case FormatCSV:
+		cw := csv.NewWriter(w)
+		_ = cw.Write(append([]string{"room"}, CSVHeader...))
+		for _, rr := range r.RoomReports {
+			var one bytes.Buffer
+			if err := rr.Report.writeCSV(&one); err != nil {
+				return err
+			}
+			rows, err := csv.NewReader(&one).ReadAll()
+			if err != nil {
+				return err
+			}
+			for _, row := range rows[1:] {
+				_ = cw.Write(append([]string{csvSafe(rr.Name)}, row...))
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	return fmt.Errorf("report: unknown format %q", format)
+}

@@ -1,0 +1,202 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/report"
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// createEventRequest is the body of POST /api/events.
+type createEventRequest struct {
+	Plan  string   `json:"plan"`
+	Name  string   `json:"name"`
+	Rooms int      `json:"rooms"`
+	Names []string `json:"room_names"`
+}
+
+// eventSheet is an event with every room's links: what the organizer
+// prints and hands out. Facilitator links carry keys: keep it private.
+type eventSheet struct {
+	Event       string      `json:"event"`
+	Name        string      `json:"name"`
+	Plan        string      `json:"plan"`
+	Key         string      `json:"key,omitempty"`
+	Closed      bool        `json:"closed"`
+	ExpiresAt   time.Time   `json:"expires_at"`
+	OverviewURL string      `json:"overview_url"`
+	SheetURL    string      `json:"sheet_url"`
+	Rooms       []sheetRoom `json:"rooms"`
+}
+
+type sheetRoom struct {
+	Name           string `json:"name"`
+	Room           string `json:"room"`
+	Code           string `json:"code"`
+	JoinURL        string `json:"join_url"`
+	FacilitatorURL string `json:"facilitator_url"`
+	PresenterURL   string `json:"presenter_url"`
+	QRURL          string `json:"qr_url"`
+}
+
+func (s *Server) sheet(c *gin.Context, rec *hub.EventRecord, key string) eventSheet {
+	base := s.publicURL(c)
+	out := eventSheet{Event: rec.ID, Name: rec.Name, Plan: rec.Plan, Closed: rec.Closed,
+		ExpiresAt:   time.UnixMilli(rec.ExpiresAt).UTC(),
+		OverviewURL: base + "/e/" + rec.ID + "#key=" + key,
+		SheetURL:    base + "/e/" + rec.ID + "/sheet#key=" + key}
+	for _, r := range rec.Rooms {
+		rk := hub.DeriveRoomKey(key, r.Room)
+		out.Rooms = append(out.Rooms, sheetRoom{Name: r.Name, Room: r.Room, Code: r.Code,
+			JoinURL:        base + "/j/" + r.Code,
+			FacilitatorURL: base + "/f/" + r.Room + "#key=" + rk,
+			PresenterURL:   base + "/p/" + r.Room + "#key=" + rk,
+			QRURL:          base + "/qr/" + r.Code + ".png"})
+	}
+	return out
+}
+
+func (s *Server) handleEventCreate(c *gin.Context) {
+	if !s.mayCreate(c) {
+		s.fail(c, wire.Errorf(wire.CodeUnauthorized, "creating events on this server needs its access code"))
+		return
+	}
+	var req createEventRequest
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with plan, name and rooms or room_names"))
+		return
+	}
+	p, ok := s.deps.Plans.Get(req.Plan)
+	if !ok {
+		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
+		return
+	}
+	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := s.sheet(c, created.Record, created.Key)
+	out.Key = created.Key
+	c.JSON(http.StatusCreated, out)
+}
+
+func (s *Server) handleEventGet(c *gin.Context) {
+	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), bearer(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, s.sheet(c, rec, bearer(c)))
+}
+
+// handleEventSheetCSV is the printable sheet as CSV.
+func (s *Server) handleEventSheetCSV(c *gin.Context) {
+	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), bearer(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sh := s.sheet(c, rec, bearer(c))
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"name", "code", "join_url", "facilitator_url", "presenter_url"})
+	for _, r := range sh.Rooms {
+		_ = w.Write([]string{csvCell(r.Name), r.Code, r.JoinURL, r.FacilitatorURL, r.PresenterURL})
+	}
+	w.Flush()
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="stoppunkt-event-`+rec.ID+`.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// csvCell keeps a spreadsheet from reading a name as a formula.
+func csvCell(v string) string {
+	if v != "" && bytes.ContainsRune([]byte("=+-@\t\r"), rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+type announceRequest struct {
+	Text string `json:"text"`
+	Step *int   `json:"step"`
+}
+
+func (s *Server) handleEventAnnounce(c *gin.Context) {
+	var req announceRequest
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with text and/or step"))
+		return
+	}
+	announced, moved, err := s.deps.Hub.Announce(c.Request.Context(), c.Param("event"), bearer(c), req.Text, req.Step)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"announced": announced, "moved": moved})
+}
+
+func (s *Server) handleEventClose(c *gin.Context) {
+	if err := s.deps.Hub.CloseEvent(c.Request.Context(), c.Param("event"), bearer(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) handleEventDelete(c *gin.Context) {
+	if err := s.deps.Hub.DeleteEvent(c.Request.Context(), c.Param("event"), bearer(c)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) handleEventReport(c *gin.Context) {
+	format := c.DefaultQuery("format", report.FormatMarkdown)
+	ctype := report.ContentType(format)
+	if ctype == "" {
+		s.fail(c, wire.Errorf(wire.CodeInvalid, "format must be md, csv or json"))
+		return
+	}
+	includeAll := c.Query("include") == "all"
+	var b *report.EventBuilder
+	rec, err := s.deps.Hub.EventRooms(c.Request.Context(), c.Param("event"), bearer(c), func(er hub.EventRoom, st *room.State) {
+		if b == nil {
+			b = report.NewEventBuilder(st.Event, "", st.Plan.ID, includeAll, time.Now())
+		}
+		b.Add(er.Name, st)
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if b == nil {
+		b = report.NewEventBuilder(rec.ID, rec.Name, rec.Plan, includeAll, time.Now())
+	}
+	rep := b.Finish()
+	rep.Event, rep.Name, rep.Plan = rec.ID, rec.Name, rec.Plan
+	var buf bytes.Buffer
+	if err := rep.Write(&buf, format); err != nil {
+		s.fail(c, fmt.Errorf("write event report: %w", err))
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="stoppunkt-event-`+rec.ID+`.`+format+`"`)
+	c.Data(http.StatusOK, ctype, buf.Bytes())
+}

@@ -1,0 +1,204 @@
+package instance_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/report"
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
+)
+
+type sheet struct {
+	Event string `json:"event"`
+	Key   string `json:"key"`
+	Rooms []struct {
+		Name           string `json:"name"`
+		Room           string `json:"room"`
+		Code           string `json:"code"`
+		FacilitatorURL string `json:"facilitator_url"`
+	} `json:"rooms"`
+}
+
+func postJSON(t *testing.T, url, key, body string) (int, string) {
+	t.Helper()
+	hdr := map[string]string{}
+	if key != "" {
+		hdr["Authorization"] = "Bearer " + key
+	}
+	return post(t, url, body, hdr)
+}
+
+// TestConferenceEvent runs an event of 50 rooms over two instances.
+func TestConferenceEvent(t *testing.T) {
+	ns := it.NATS(t)
+	a, b := it.Start(t, ns.ClientURL()), it.Start(t, ns.ClientURL())
+	ctx := it.Ctx(t, 3*time.Minute)
+	code, body := postJSON(t, a.URL()+"/api/events", "", `{"plan":"test-plan","name":"Fagdag 2026","rooms":50}`)
+	if code != 201 {
+		t.Fatalf("create event: %d %s", code, body)
+	}
+	var ev sheet
+	if err := json.Unmarshal([]byte(body), &ev); err != nil || len(ev.Rooms) != 50 || ev.Key == "" {
+		t.Fatalf("event: %v %s", err, body)
+	}
+	// The overview, on the other instance.
+	org := it.Dial(t, wire.Hello{Role: wire.RoleOrganizer, Event: ev.Event, Key: ev.Key}, b)
+
+	// Two phones in every room, spread over both instances.
+	type phone struct {
+		p    *client.Phone
+		room int
+	}
+	var phones []phone
+	for i, r := range ev.Rooms {
+		for j := 0; j < 2; j++ {
+			in := a
+			if (i+j)%2 == 1 {
+				in = b
+			}
+			phones = append(phones, phone{it.Participant(t, r.Code, in), i})
+		}
+	}
+	// The organizer moves every room to the poll and announces.
+	code, body = postJSON(t, b.URL()+"/api/events/"+ev.Event+"/announce", ev.Key, `{"text":"The plenary starts in 5 minutes","step":1}`)
+	if code != 200 || !strings.Contains(body, `"announced":50`) || !strings.Contains(body, `"moved":50`) {
+		t.Fatalf("announce: %d %s", code, body)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, len(phones))
+	for k, ph := range phones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := ph.p.Wait(ctx, func(f client.Frame) bool {
+				var v room.StepView
+				return f.Type == wire.TypeStep && f.Decode(&v) == nil && v.Index == 1
+			}); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := ph.p.Submit(ctx, wire.TypeAnswer, "v1", map[string]any{"step": 1, "choices": []int{k % 3}}); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// Every phone got the announcement, once.
+	for _, ph := range phones {
+		if _, err := ph.p.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeNotice }); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, f := range ph.p.Frames() {
+			var a room.Announcement
+			if f.Type == wire.TypeNotice && f.Decode(&a) == nil && a.Text == "The plenary starts in 5 minutes" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("a phone got the announcement %d times", n)
+		}
+	}
+	// The overview agrees with what was sent.
+	var ov hub.OverviewView
+	if _, err := org.Wait(ctx, func(f client.Frame) bool {
+		if f.Type != wire.TypeOverview || f.Decode(&ov) != nil || len(ov.Rooms) != 50 {
+			return false
+		}
+		for _, r := range ov.Rooms {
+			if !r.Loaded || r.Participants != 2 || r.Step != 1 || r.Progress.Answered != 2 {
+				return false
+			}
+		}
+		return ov.Participants == 100
+	}); err != nil {
+		t.Fatalf("overview never matched: %+v", ov.Rooms[:2])
+	}
+	for _, r := range ov.Rooms {
+		if len(r.Warnings) != 1 || r.Warnings[0] != hub.WarnNoFacilitator {
+			t.Fatalf("room %s warnings %v, want no_facilitator only", r.Name, r.Warnings)
+		}
+	}
+	// A facilitator connects to room 1: its warning goes away.
+	fk := ev.Rooms[0].FacilitatorURL[strings.Index(ev.Rooms[0].FacilitatorURL, "#key=")+5:]
+	it.Dial(t, wire.Hello{Role: wire.RoleFacilitator, Room: ev.Rooms[0].Room, Key: fk}, a)
+	if _, err := org.Wait(ctx, func(f client.Frame) bool {
+		var v hub.OverviewView
+		return f.Type == wire.TypeOverview && f.Decode(&v) == nil && v.Rooms[0].Facilitators == 1 && len(v.Rooms[0].Warnings) == 0
+	}); err != nil {
+		t.Fatal("the overview never saw the facilitator")
+	}
+	// A facilitator key works for its own room only; the organizer key is
+	// not a facilitator key.
+	if _, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(a)}, Hello: wire.Hello{Role: wire.RoleFacilitator, Room: ev.Rooms[1].Room, Key: fk}}); errCode(err) != wire.CodeUnauthorized {
+		t.Fatalf("room 1's key on room 2: %v", err)
+	}
+	if code, _ := postJSON(t, a.URL()+"/api/events/"+ev.Event+"/announce", fk, `{"text":"x"}`); code != 401 {
+		t.Fatalf("a facilitator key announcing: %d", code)
+	}
+
+	// Export across rooms: totals add up.
+	code, body, _ = authed(t, "GET", a.URL()+"/api/events/"+ev.Event+"/report?format=json", ev.Key)
+	if code != 200 {
+		t.Fatalf("event report: %d %s", code, body)
+	}
+	var rep report.EventReport
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rooms != 50 || rep.Participants != 100 || rep.Totals[1].Answered != 100 || len(rep.RoomReports) != 50 {
+		t.Fatalf("event report: rooms %d participants %d answered %d", rep.Rooms, rep.Participants, rep.Totals[1].Answered)
+	}
+	want := []int{34, 33, 33}
+	for i, o := range rep.Totals[1].Options {
+		if o.Count != want[i] {
+			t.Fatalf("totals %+v, want %v", rep.Totals[1].Options, want)
+		}
+	}
+	if code, body, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event+"/report?format=md", ev.Key); code != 200 ||
+		!strings.Contains(body, "## Room 8 ("+ev.Rooms[7].Code+")") || !strings.Contains(body, "| Yes | 34 |") {
+		t.Fatalf("markdown event report: %d\n%.2000s", code, body)
+	}
+	// Two answers per room: no room's rows may appear in the CSV (privacy),
+	// only the header.
+	if code, body, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event+"/report?format=csv", ev.Key); code != 200 ||
+		!strings.HasPrefix(body, "room,step,step_title,kind,group,answer") {
+		t.Fatalf("csv event report: %d %.300s", code, body)
+	}
+	code, csvSheet, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event+"/sheet.csv", ev.Key)
+	if code != 200 || strings.Count(csvSheet, "\n") != 51 {
+		t.Fatalf("sheet csv: %d lines", strings.Count(csvSheet, "\n"))
+	}
+
+	// Close: every room ends. Delete: every room is gone.
+	if code, _ := postJSON(t, a.URL()+"/api/events/"+ev.Event+"/close", ev.Key, ""); code != 204 {
+		t.Fatalf("close: %d", code)
+	}
+	if _, err := phones[77].p.Wait(ctx, func(f client.Frame) bool {
+		var rv room.RoomView
+		return f.Type == wire.TypeRoom && f.Decode(&rv) == nil && rv.Ended
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := authed(t, "DELETE", a.URL()+"/api/events/"+ev.Event, ev.Key); code != 204 {
+		t.Fatalf("delete: %d", code)
+	}
+	if _, err := client.Dial(context.Background(), client.PhoneOptions{URLs: []string{it.WS(b)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: ev.Rooms[3].Code}}); errCode(err) != wire.CodeNotFound {
+		t.Fatalf("join after the event was deleted: %v", err)
+	}
+	if code, _, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event, ev.Key); code != 404 {
+		t.Fatalf("event after delete: %d", code)
+	}
+}
