@@ -76,6 +76,7 @@ type Phone struct {
 	epoch   string
 	lastSeq uint64
 	frames  []Frame
+	replies map[string]Frame    // the latest ack or error for each awaited id
 	pending map[string]outbound // submissions not yet acknowledged, by id
 	order   []string
 	closed  bool
@@ -101,7 +102,7 @@ func Dial(ctx context.Context, opts PhoneOptions) (*Phone, error) {
 	if opts.Hello.Protocol == 0 {
 		opts.Hello.Protocol = wire.Version
 	}
-	p := &Phone{opts: opts, pending: map[string]outbound{},
+	p := &Phone{opts: opts, pending: map[string]outbound{}, replies: map[string]Frame{},
 		token: opts.Hello.Token, lastSeq: opts.Hello.LastSeq, epoch: opts.Hello.Epoch}
 	p.cond = sync.NewCond(&p.mu)
 	if err := p.connect(ctx); err != nil {
@@ -232,6 +233,9 @@ func (p *Phone) receive(f Frame) {
 		p.lastSeq = f.Seq
 	}
 	if f.ID != "" && (f.Type == wire.TypeAck || f.Type == wire.TypeError) {
+		if _, awaited := p.replies[f.ID]; awaited {
+			p.replies[f.ID] = f
+		}
 		if o, ok := p.pending[f.ID]; ok {
 			if e := f.Error(); e != nil && e.Retry {
 				p.retryLater(f.ID, o)
@@ -368,15 +372,14 @@ func (p *Phone) SendRaw(data []byte) error {
 // caller.
 func (p *Phone) Command(ctx context.Context, typ string, data any) (Frame, error) {
 	id := p.NextID()
-	from := p.mark()
+	p.await(id)
+	defer p.unawait(id)
 	if err := p.Send(typ, id, data); err != nil {
 		return Frame{}, err
 	}
 	// Any error ends a command, retryable or not: only the caller knows
 	// whether sending it again is safe.
-	f, err := p.WaitFrom(ctx, from, func(f Frame) bool {
-		return f.ID == id && (f.Type == wire.TypeAck || f.Type == wire.TypeError)
-	})
+	f, err := p.reply(ctx, id, func(Frame) bool { return true })
 	if err != nil {
 		return f, err
 	}
@@ -392,39 +395,17 @@ func (p *Phone) Command(ctx context.Context, typ string, data any) (Frame, error
 // non-retryable error frame).
 func (p *Phone) Submit(ctx context.Context, typ, id string, data any) (Frame, error) {
 	p.mu.Lock()
-	from := len(p.frames)
+	p.replies[id] = Frame{}
 	if _, dup := p.pending[id]; !dup {
 		p.pending[id] = outbound{typ: typ, data: data}
 		p.order = append(p.order, id)
 	}
 	p.mu.Unlock()
+	defer p.unawait(id)
 	_ = p.Send(typ, id, data) // if not connected, the reconnect resends it
-	return p.reply(ctx, from, id)
-}
-
-// Pending is the number of submissions not yet acknowledged.
-func (p *Phone) Pending() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.pending)
-}
-
-func (p *Phone) mark() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.frames)
-}
-
-func (p *Phone) reply(ctx context.Context, from int, id string) (Frame, error) {
-	f, err := p.WaitFrom(ctx, from, func(f Frame) bool {
-		if f.ID != id {
-			return false
-		}
-		if f.Type == wire.TypeAck {
-			return true
-		}
+	f, err := p.reply(ctx, id, func(f Frame) bool {
 		e := f.Error()
-		return e != nil && !e.Retry
+		return f.Type == wire.TypeAck || (e != nil && !e.Retry)
 	})
 	if err != nil {
 		return f, err
@@ -433,6 +414,47 @@ func (p *Phone) reply(ctx context.Context, from int, id string) (Frame, error) {
 		return f, e
 	}
 	return f, nil
+}
+
+// await starts recording replies to id.
+func (p *Phone) await(id string) {
+	p.mu.Lock()
+	p.replies[id] = Frame{}
+	p.mu.Unlock()
+}
+
+func (p *Phone) unawait(id string) {
+	p.mu.Lock()
+	delete(p.replies, id)
+	p.mu.Unlock()
+}
+
+// reply waits for a reply to id that done accepts.
+func (p *Phone) reply(ctx context.Context, id string, done func(Frame) bool) (Frame, error) {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for {
+		if f := p.replies[id]; f.Type != "" && done(f) {
+			return f, nil
+		}
+		if ctx.Err() != nil {
+			return Frame{}, fmt.Errorf("client: no reply to %s: %w", id, ctx.Err())
+		}
+		p.cond.Wait()
+	}
+}
+
+// Pending is the number of submissions not yet acknowledged.
+func (p *Phone) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.pending)
 }
 
 // Wait returns the first kept frame matching pred, waiting for it.
