@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test lint unit fuzz run clean browser-deps smoke bench
+.PHONY: all build test lint unit fuzz run clean browser-deps smoke bench chaos
 
 all: build
 
@@ -64,6 +64,11 @@ bench: build
 	mkdir -p bin/bench/profiles
 	bin/loadgen -scenario $(BENCH) -server-bin bin/stoppunkt -deadline 45m \
 		-json bin/bench/bench.json -profile-dir bin/bench/profiles
+
+## chaos: the heavy fault tests: real stoppunkt processes under 3,000
+## phones, one killed with SIGKILL (results in docs/reliability.md).
+chaos:
+	ulimit -n 20000; $(GO) test -tags chaos -count=1 -timeout 20m -v -run . ./server/chaos/
 
 clean:
 	rm -rf bin data
