@@ -431,6 +431,20 @@ func (p *Phone) unawait(id string) {
 
 // reply waits for a reply to id that done accepts.
 func (p *Phone) reply(ctx context.Context, id string, done func(Frame) bool) (Frame, error) {
+	var got Frame
+	err := p.waitUntil(ctx, func() bool {
+		f := p.replies[id]
+		got = f
+		return f.Type != "" && done(f)
+	})
+	if err != nil {
+		return Frame{}, fmt.Errorf("client: no reply to %s: %w", id, err)
+	}
+	return got, nil
+}
+
+// waitUntil waits until ok, which runs with mu held, reports true, or ctx ends.
+func (p *Phone) waitUntil(ctx context.Context, ok func() bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		p.mu.Lock()
 		p.cond.Broadcast()
@@ -439,15 +453,13 @@ func (p *Phone) reply(ctx context.Context, id string, done func(Frame) bool) (Fr
 	defer stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for {
-		if f := p.replies[id]; f.Type != "" && done(f) {
-			return f, nil
-		}
+	for !ok() {
 		if ctx.Err() != nil {
-			return Frame{}, fmt.Errorf("client: no reply to %s: %w", id, ctx.Err())
+			return ctx.Err()
 		}
 		p.cond.Wait()
 	}
+	return nil
 }
 
 // Pending is the number of submissions not yet acknowledged.
@@ -464,25 +476,21 @@ func (p *Phone) Wait(ctx context.Context, pred func(Frame) bool) (Frame, error) 
 
 // WaitFrom is Wait over the frames from index from on.
 func (p *Phone) WaitFrom(ctx context.Context, from int, pred func(Frame) bool) (Frame, error) {
-	stop := context.AfterFunc(ctx, func() {
-		p.mu.Lock()
-		p.cond.Broadcast()
-		p.mu.Unlock()
-	})
-	defer stop()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := from; ; {
+	var got Frame
+	i := from
+	err := p.waitUntil(ctx, func() bool {
 		for ; i < len(p.frames); i++ {
 			if pred(p.frames[i]) {
-				return p.frames[i], nil
+				got = p.frames[i]
+				return true
 			}
 		}
-		if ctx.Err() != nil {
-			return Frame{}, fmt.Errorf("client: no matching frame: %w", ctx.Err())
-		}
-		p.cond.Wait()
+		return false
+	})
+	if err != nil {
+		return Frame{}, fmt.Errorf("client: no matching frame: %w", err)
 	}
+	return got, nil
 }
 
 // Frames returns a copy of the kept frames.
