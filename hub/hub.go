@@ -264,6 +264,14 @@ func (h *Hub) liveRooms() []*runner {
 	return rs
 }
 
+// BeginDrain turns readiness false and refuses new connections, without
+// closing the connected ones yet.
+func (h *Hub) BeginDrain() {
+	h.mu.Lock()
+	h.draining = true
+	h.mu.Unlock()
+}
+
 // Drain prepares a shutdown: new connections are refused, connected
 // clients are told to reconnect elsewhere (close code 1012), and Drain
 // returns when in-flight appends have finished or ctx ends.

@@ -70,6 +70,12 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 // only clients on this machine (loopback) may create rooms.
 func (s *Server) mayCreate(c *gin.Context) bool {
 	if s.cfg.AccessCode == "" {
+		// A proxy on this machine makes every request look local; a
+		// forwarded request is never counted as local unless the proxy is
+		// trusted (and then ClientIP is the real client).
+		if len(s.cfg.TrustedProxies) == 0 && (c.GetHeader("X-Forwarded-For") != "" || c.GetHeader("Forwarded") != "") {
+			return false
+		}
 		ip := net.ParseIP(c.ClientIP())
 		return ip != nil && ip.IsLoopback()
 	}

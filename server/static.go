@@ -15,8 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// staticRoutes serves the web screens. The phone, dashboard and big screen
-// are single pages; their paths carry the code or room id, which the page
+// staticRoutes serves the web screens. The phone, dashboard, big screen
+// and an event's overview and printable sheet are single pages; their paths carry the code or room id, which the page
 // reads itself. Every file is read from the embedded front end once, at
 // start, and compressible ones are gzipped then too, so that a phone on a
 // slow network downloads as little as possible and the server does no
@@ -46,6 +46,8 @@ func (s *Server) staticRoutes() {
 	s.engine.GET("/new", page("new.html"))
 	s.engine.GET("/f/:room", page("facilitator.html"))
 	s.engine.GET("/p/:room", page("presenter.html"))
+	s.engine.GET("/e/:event", page("event.html"))
+	s.engine.GET("/e/:event/sheet", page("sheet.html"))
 	s.engine.GET("/static/*path", func(c *gin.Context) {
 		a := files["static/"+strings.TrimPrefix(c.Param("path"), "/")]
 		if a == nil {

@@ -17,6 +17,11 @@ import (
 var writePool = new(sharedPool)
 
 func (s *Server) handleWebsocket(c *gin.Context) {
+	if s.deps.Hub.Draining() {
+		// Before the upgrade, so that a proxy can try another instance.
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, apiError{Code: "shutting_down", Message: "this instance is restarting; connect again", Retry: true})
+		return
+	}
 	up := websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 4096,

@@ -95,31 +95,33 @@ func (s *settings) envNames() []string {
 type options struct {
 	addr, data, natsURL, natsListen, replicas, publicURL, origins, proxies, accessCode *string
 	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey                *string
-	joinRate, messageRate, pprofAddr                                                   *string
+	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay                       *string
 }
 
 func registerSettings(s *settings) *options {
 	return &options{
-		addr:        s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
-		data:        s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
-		natsURL:     s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
-		natsListen:  s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
-		replicas:    s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
-		publicURL:   s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
-		origins:     s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
-		proxies:     s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
-		accessCode:  s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
-		plans:       s.add("plans", "STOPPUNKT_PLANS", "", "folder with more session plans (*.yaml)"),
-		retention:   s.add("retention", "STOPPUNKT_RETENTION", "720h", "how long a room and everything in it is kept after creation"),
-		name:        s.add("name", "STOPPUNKT_NAME", "", "instance name in logs and welcomes (default: host name)"),
-		logFormat:   s.add("log-format", "STOPPUNKT_LOG_FORMAT", "text", "log format: text or json"),
-		logLevel:    s.add("log-level", "STOPPUNKT_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
-		drain:       s.add("drain-timeout", "STOPPUNKT_DRAIN_TIMEOUT", "20s", "longest graceful shutdown on SIGTERM"),
-		tlsCert:     s.add("tls-cert", "STOPPUNKT_TLS_CERT", "", "TLS certificate file, for an install without a proxy in front"),
-		tlsKey:      s.add("tls-key", "STOPPUNKT_TLS_KEY", "", "TLS key file (with --tls-cert)"),
-		joinRate:    s.add("join-rate", "STOPPUNKT_JOIN_RATE", "20", "joins per second allowed from one client address (burst: 10x)"),
-		messageRate: s.add("message-rate", "STOPPUNKT_MESSAGE_RATE", "20", "frames per second allowed per connection (burst: 2x)"),
-		pprofAddr:   s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
+		addr:          s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
+		data:          s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
+		natsURL:       s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
+		natsListen:    s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
+		replicas:      s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
+		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
+		origins:       s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
+		proxies:       s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
+		accessCode:    s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
+		plans:         s.add("plans", "STOPPUNKT_PLANS", "", "folder with more session plans (*.yaml)"),
+		retention:     s.add("retention", "STOPPUNKT_RETENTION", "720h", "how long a room and everything in it is kept after creation"),
+		name:          s.add("name", "STOPPUNKT_NAME", "", "instance name in logs and welcomes (default: host name)"),
+		logFormat:     s.add("log-format", "STOPPUNKT_LOG_FORMAT", "text", "log format: text or json"),
+		logLevel:      s.add("log-level", "STOPPUNKT_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
+		drain:         s.add("drain-timeout", "STOPPUNKT_DRAIN_TIMEOUT", "20s", "longest graceful shutdown on SIGTERM"),
+		tlsCert:       s.add("tls-cert", "STOPPUNKT_TLS_CERT", "", "TLS certificate file, for an install without a proxy in front"),
+		tlsKey:        s.add("tls-key", "STOPPUNKT_TLS_KEY", "", "TLS key file (with --tls-cert)"),
+		joinRate:      s.add("join-rate", "STOPPUNKT_JOIN_RATE", "20", "joins per second allowed from one client address (burst: 10x)"),
+		messageRate:   s.add("message-rate", "STOPPUNKT_MESSAGE_RATE", "20", "frames per second allowed per connection (burst: 2x)"),
+		failureRate:   s.add("failure-rate", "STOPPUNKT_FAILURE_RATE", "10", "failed hellos (unknown codes, wrong keys or tokens) per minute allowed from one client address before it is refused for a while"),
+		shutdownDelay: s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
+		pprofAddr:     s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
 	}
 }
 
@@ -185,6 +187,17 @@ func (o *options) config() (instance.Config, error) {
 		return cfg, err
 	}
 	cfg.Hub.JoinRate, cfg.Hub.JoinBurst = join, int(join*10)
+	fail, err := parsePositive("failure-rate", *o.failureRate)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Hub.FailureRate, cfg.Hub.FailureBurst = fail/60, max(int(fail), 1)
+	if cfg.ShutdownDelay, err = parseDuration("shutdown-delay", *o.shutdownDelay, 0); err != nil {
+		return cfg, err
+	}
+	if cfg.ShutdownDelay >= cfg.DrainTimeout+time.Minute {
+		return cfg, configError("shutdown-delay", "must be shorter than a minute plus --drain-timeout")
+	}
 	cfg.Hub.MessageRate, cfg.Hub.MessageBurst = msg, int(msg*2)
 	if *o.pprofAddr != "" && !loopbackOnly(*o.pprofAddr) {
 		return cfg, configError("pprof-addr", "%q must be a loopback address such as 127.0.0.1:6060", *o.pprofAddr)

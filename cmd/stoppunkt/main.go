@@ -78,6 +78,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	logger := newLogger(stderr, *opts.logFormat, *opts.logLevel)
+	if cfg.Name == "" {
+		cfg.Name, _ = os.Hostname()
+	}
+	logger = logger.With("instance", cfg.Name)
 	if cfg.Server.AccessCode == "" && !loopbackOnly(cfg.Addr) {
 		logger.Warn("no --access-code set: rooms can be created only from this machine; set STOPPUNKT_ACCESS_CODE to let organizers elsewhere create rooms")
 	}

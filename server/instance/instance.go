@@ -44,8 +44,11 @@ type Config struct {
 	Retention  time.Duration
 	// DrainTimeout bounds the graceful shutdown.
 	DrainTimeout time.Duration
-	TLSCert      string
-	TLSKey       string
+	// ShutdownDelay is how long readiness reports 503 before connections
+	// are told to go, so a load balancer stops sending new ones first.
+	ShutdownDelay time.Duration
+	TLSCert       string
+	TLSKey        string
 
 	Server server.Config
 	Hub    hub.Config
@@ -234,6 +237,11 @@ func (in *Instance) Wait() error {
 // refused, clients are told to reconnect elsewhere, in-flight appends
 // finish, then NATS is closed (and the embedded server shut down).
 func (in *Instance) Shutdown(ctx context.Context) error {
+	in.hub.BeginDrain()
+	select {
+	case <-time.After(in.cfg.ShutdownDelay):
+	case <-ctx.Done():
+	}
 	ctx, cancel := context.WithTimeout(ctx, in.cfg.DrainTimeout)
 	defer cancel()
 	drainErr := in.hub.Drain(ctx)
