@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"sync"
 	"time"
 
@@ -65,6 +66,9 @@ type RoomSummary struct {
 // only when it changed.
 type overview struct {
 	hub *Hub
+	id  string // the event's id; never changes
+
+	// rec is replaced by refresh, under mu.
 	rec *EventRecord
 
 	mu       sync.Mutex
@@ -79,7 +83,7 @@ func (h *Hub) attachOrganizer(s *Session, rec *EventRecord, w wire.Welcome) {
 	h.mu.Lock()
 	o := h.overviews[rec.ID]
 	if o == nil {
-		o = &overview{hub: h, rec: rec, sessions: map[*Session]struct{}{}, runners: map[string]*runner{}, stop: make(chan struct{})}
+		o = &overview{hub: h, id: rec.ID, rec: rec, sessions: map[*Session]struct{}{}, runners: map[string]*runner{}, stop: make(chan struct{})}
 		h.overviews[rec.ID] = o
 		go o.run()
 	}
@@ -102,31 +106,63 @@ func (h *Hub) detachOrganizer(s *Session) {
 		return
 	}
 	h.mu.Lock()
-	if h.overviews[o.rec.ID] == o {
-		delete(h.overviews, o.rec.ID)
+	if h.overviews[o.id] == o {
+		delete(h.overviews, o.id)
 	}
 	h.mu.Unlock()
 	close(o.stop)
 }
+
+// refreshEvery is how many drawings pass between re-reads of the event's
+// record, which notice that the event was closed or deleted.
+const refreshEvery = 10
 
 func (o *overview) run() {
 	defer o.releaseAll()
 	o.loadRooms()
 	t := time.NewTicker(overviewInterval)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		o.draw()
 		select {
 		case <-o.stop:
 			return
 		case <-t.C:
 		}
+		if n%refreshEvery == 0 && !o.refresh() {
+			return
+		}
 	}
+}
+
+// refresh re-reads the event's record. If the event is gone, organizers
+// are told so (close 4004) and the overview stops.
+func (o *overview) refresh() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec, err := o.hub.reg.Event(ctx, o.id)
+	if errors.Is(err, ErrNotFound) {
+		o.mu.Lock()
+		for s := range o.sessions {
+			s.conn.Close(CloseDeleted, "the event was deleted")
+		}
+		o.mu.Unlock()
+		return false
+	}
+	if err == nil {
+		o.mu.Lock()
+		o.rec = rec
+		o.mu.Unlock()
+	}
+	return true
 }
 
 // loadRooms follows every room of the event, drawing as rooms come in.
 func (o *overview) loadRooms() {
-	for _, er := range o.rec.Rooms {
+	o.mu.Lock()
+	rooms := o.rec.Rooms
+	o.mu.Unlock()
+	for _, er := range rooms {
 		select {
 		case <-o.stop:
 			return
@@ -178,15 +214,16 @@ func (o *overview) draw() {
 
 func (o *overview) view() OverviewView {
 	now := o.hub.cfg.Now().UnixMilli()
-	facilitators := o.hub.presence.counts(o.rec.ID, now)
-	v := OverviewView{Event: o.rec.ID, Name: o.rec.Name, Plan: o.rec.Plan, Closed: o.rec.Closed, Rooms: make([]RoomSummary, len(o.rec.Rooms))}
+	facilitators := o.hub.presence.counts(o.id, now)
 	o.mu.Lock()
+	rec := o.rec
+	v := OverviewView{Event: rec.ID, Name: rec.Name, Plan: rec.Plan, Closed: rec.Closed, Rooms: make([]RoomSummary, len(rec.Rooms))}
 	runners := make(map[string]*runner, len(o.runners))
 	for k, r := range o.runners {
 		runners[k] = r
 	}
 	o.mu.Unlock()
-	for i, er := range o.rec.Rooms {
+	for i, er := range rec.Rooms {
 		sum := RoomSummary{Name: er.Name, Room: er.Room, Code: er.Code, Warnings: []string{}, Facilitators: facilitators[er.Room]}
 		if r := runners[er.Room]; r != nil {
 			r.view(func(st *room.State) {

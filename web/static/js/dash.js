@@ -13,6 +13,7 @@ import { Countdown } from './timer.js';
 import { drawQueue } from './dash-queue.js';
 import { drawGroups, drawPeople } from './dash-people.js';
 import { drawRoomTools } from './dash-room.js';
+import { Notice } from './notice.js';
 
 const dash = {
   room: location.pathname.split('/')[2] || '',
@@ -92,6 +93,7 @@ function onFrame(f) {
         roster: d.roster, groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
       loadPlan(d.room.plan);
       drawAll();
+      if (d.announcement) dash.notice.set(d.announcement);
       return;
     case 'room': {
       const wasEnded = dash.ended();
@@ -123,6 +125,7 @@ function onFrame(f) {
     case 'groups': s.groups = d; drawGroups(dash); drawProgress(); return;
     case 'item': s.queue.set(d.id, d); drawQueue(dash); return;
     case 'screen': s.screen = d; drawQueue(dash); return;
+    case 'announcement': dash.notice.set(d, true); return;
   }
 }
 
@@ -348,7 +351,8 @@ async function boot() {
     onState,
   });
   dash.countdown = new Countdown($('#dash-timer'), dash.conn, { always: true });
-  onChange(() => { if (dash.state.room) drawAll(); });
+  dash.notice = new Notice($('#ann'), { dismissible: true, storeKey: 'sp.annf.' + dash.room });
+  onChange(() => { if (dash.state.room) drawAll(); dash.notice.draw(); });
   dash.conn.start();
 }
 

@@ -1,12 +1,21 @@
 // The facilitator's start page (/new): choose a plan (or upload one),
 // create a room, and copy its links. The facilitator key is shown here
-// once, inside the facilitator link; the page keeps it nowhere.
+// once, inside the facilitator link; the page keeps it nowhere. The same
+// page creates a conference event: many rooms from one plan at once, with
+// the organizer's links to the overview and the printable sheet, whose key
+// is likewise shown only here.
 
 import { init, t, onChange, number } from './i18n.js';
 import { h, $, clear, copyText } from './dom.js';
 
 let plans = [];
 let chosen = '';
+
+const MAX_ROOMS = 1000;
+const MAX_ROOM_NAME = 60;
+
+const mode = () => (document.querySelector('input[name="mode"]:checked') || {}).value || 'room';
+const roomsHow = () => (document.querySelector('input[name="rooms-how"]:checked') || {}).value || 'count';
 
 function accessHeaders() {
   const code = $('#access-code').value.trim();
@@ -97,6 +106,10 @@ async function create(e) {
     err.hidden = false;
     return;
   }
+  if (mode() === 'event') {
+    createEvent(err);
+    return;
+  }
   const btn = $('#create-btn');
   btn.disabled = true;
   try {
@@ -131,18 +144,123 @@ function showCreated(room) {
   box.focus();
 }
 
+/** fieldError marks a field as wrong and says why, next to the button. */
+function fieldError(err, input, text) {
+  err.textContent = text;
+  err.hidden = false;
+  input.setAttribute('aria-invalid', 'true');
+  input.focus();
+}
+
+/** eventRequest reads the event fields into a request body, or says what is wrong. */
+function eventRequest(err) {
+  const body = { plan: chosen, name: $('#event-name').value.trim() };
+  if (roomsHow() === 'count') {
+    const input = $('#rooms-count');
+    const n = Number(input.value);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_ROOMS) {
+      fieldError(err, input, t('new.event_count_invalid', { max: number(MAX_ROOMS) }));
+      return null;
+    }
+    body.rooms = n;
+    return body;
+  }
+  const input = $('#rooms-names');
+  const names = input.value.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  if (!names.length) {
+    fieldError(err, input, t('new.event_names_empty'));
+    return null;
+  }
+  if (names.length > MAX_ROOMS) {
+    fieldError(err, input, t('new.event_count_invalid', { max: number(MAX_ROOMS) }));
+    return null;
+  }
+  const seen = new Set();
+  for (let i = 0; i < names.length; i++) {
+    if ([...names[i]].length > MAX_ROOM_NAME) {
+      fieldError(err, input, t('new.event_name_long', { n: i + 1, max: MAX_ROOM_NAME }));
+      return null;
+    }
+    const k = names[i].toLowerCase();
+    if (seen.has(k)) {
+      fieldError(err, input, t('new.event_name_twice', { name: names[i] }));
+      return null;
+    }
+    seen.add(k);
+  }
+  body.room_names = names;
+  return body;
+}
+
+async function createEvent(err) {
+  for (const id of ['#rooms-count', '#rooms-names']) $(id).removeAttribute('aria-invalid');
+  const body = eventRequest(err);
+  if (!body) return;
+  const btn = $('#create-btn');
+  const st = $('#create-status');
+  btn.disabled = true;
+  const n = body.rooms || body.room_names.length;
+  st.textContent = t('new.event_creating', { count: n, n: number(n) });
+  try {
+    const { status, data } = await api('POST', '/api/events', JSON.stringify(body), { 'Content-Type': 'application/json' });
+    st.textContent = '';
+    if (status === 401) {
+      needAccess(err);
+      return;
+    }
+    if (status !== 201) {
+      err.textContent = t(status === 400 && data.code === 'invalid' ? 'new.event_invalid' : 'error.' + (data.code || 'internal'));
+      err.hidden = false;
+      return;
+    }
+    showEvent(data);
+  } catch {
+    st.textContent = '';
+    err.textContent = t('conn.cannot_reach');
+    err.hidden = false;
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+function showEvent(ev) {
+  $('#created-event-name').textContent = ev.name;
+  const n = (ev.rooms || []).length;
+  $('#created-event-rooms').textContent = t('new.event_rooms_made', { count: n, n: number(n) });
+  $('#overview-link').value = ev.overview_url;
+  $('#sheet-link').value = ev.sheet_url;
+  $('#open-overview').href = ev.overview_url;
+  $('#open-sheet').href = ev.sheet_url;
+  $('#create-form').hidden = true;
+  const box = $('#event-created');
+  box.hidden = false;
+  box.focus();
+}
+
+function drawMode() {
+  const ev = mode() === 'event';
+  $('#event-fields').hidden = !ev;
+  $('#create-btn').textContent = t(ev ? 'new.create_event' : 'new.create');
+  const names = roomsHow() === 'names';
+  $('#rooms-count-field').hidden = names;
+  $('#rooms-names-field').hidden = !names;
+}
+
 async function boot() {
   await init();
-  onChange(drawPlans);
+  onChange(() => { drawPlans(); drawMode(); });
   $('#create-form').addEventListener('submit', create);
   $('#upload-btn').addEventListener('click', upload);
+  for (const r of document.querySelectorAll('input[name="mode"], input[name="rooms-how"]')) r.addEventListener('change', drawMode);
+  for (const id of ['#rooms-count', '#rooms-names']) $(id).addEventListener('input', (e) => e.target.removeAttribute('aria-invalid'));
   for (const btn of document.querySelectorAll('button.copy')) {
     btn.addEventListener('click', async () => {
       const input = $('#' + btn.dataset.copy);
       const ok = await copyText(input.value, input);
-      $('#copy-status').textContent = t(ok ? 'common.copied' : 'common.copy_failed');
+      btn.closest('section').querySelector('[role="status"]').textContent = t(ok ? 'common.copied' : 'common.copy_failed');
     });
   }
+  drawMode();
   loadPlans();
 }
 

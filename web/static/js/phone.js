@@ -8,6 +8,7 @@ import { Conn } from './conn.js';
 import { h, $, show, confirmDialog, randomID } from './dom.js';
 import * as store from './store.js';
 import { StepView } from './phone-step.js';
+import { Notice } from './notice.js';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const normaliseCode = (s) => String(s || '').toUpperCase().replace(/[\s-]/g, '');
@@ -22,6 +23,7 @@ const app = {
   state: {},
   outbox: null,
   view: null,
+  notice: null, // the organizer's announcement, in conference events
   you: '',
   joined: false,
   leaving: false,
@@ -103,6 +105,8 @@ function start(code, nickname) {
     onState,
   });
   app.view = new StepView(app);
+  if (!app.notice) app.notice = new Notice($('#ann'), { dismissible: true });
+  app.notice.storeKey = store.annKey(code);
   app.conn.start();
   // A submission whose answer got lost on the way is sent again now and
   // then; the server applies each id once.
@@ -186,6 +190,7 @@ function onFrame(f) {
       app.state = { room: d.room, step: d.step, timer: d.timer, results: d.results, you: d.you, group: d.group || null, screen: d.screen };
       if (app.state.you) app.you = app.state.you.id;
       drawAll();
+      if (d.announcement) app.notice.set(d.announcement);
       return;
     case 'room':
       s.room = d;
@@ -242,6 +247,9 @@ function onFrame(f) {
       app.view.failed(item, d);
       return;
     }
+    case 'announcement':
+      app.notice.set(d, true);
+      return;
     case 'removed':
       // The close with 4001 follows and ends the session.
       return;
@@ -340,6 +348,7 @@ async function boot() {
     const btn = $('#join-btn');
     if (!btn.disabled) btn.textContent = t('join.submit');
     if (lastNotice && !$('#notice').hidden) notice(...lastNotice);
+    if (app.notice) app.notice.draw();
   });
   const m = location.pathname.match(/^\/j\/([^/]+)/);
   const code = m ? normaliseCode(decodeURIComponent(m[1])) : '';

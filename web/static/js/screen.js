@@ -9,11 +9,16 @@ import { h, $, clear, announce, TAKES } from './dom.js';
 import { renderBody } from './markdown.js';
 import { renderResults } from './results.js';
 import { Countdown } from './timer.js';
+import { Notice } from './notice.js';
+
+// The big screen shows an announcement of the organizer this long.
+const NOTICE_FOR = 15 * 60 * 1000;
 
 const room = location.pathname.split('/')[2] || '';
 let key = '';
 let conn = null;
 let countdown = null;
+let notice = null;
 const s = {};
 
 function readKey() {
@@ -44,7 +49,9 @@ function onFrame(f) {
       Object.assign(s, { room: d.room, step: d.step, timer: d.timer, results: d.results, screen: d.screen });
       drawJoin();
       drawStep();
+      if (d.announcement) notice.set(d.announcement);
       return;
+    case 'announcement': notice.set(d, true); return;
     case 'room': {
       const wasEnded = s.room && s.room.ended;
       s.room = d;
@@ -173,7 +180,8 @@ async function boot() {
   }
   conn = new Conn({ hello: () => ({ role: 'presenter', room, key }), onFrame, onState });
   countdown = new Countdown($('#screen-timer'), conn);
-  onChange(() => { drawJoin(); drawStep(); countdown.refresh(); });
+  notice = new Notice($('#ann'), { maxAge: NOTICE_FOR, now: () => conn.now() });
+  onChange(() => { drawJoin(); drawStep(); countdown.refresh(); notice.draw(); });
   conn.start();
 }
 

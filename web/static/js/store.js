@@ -27,6 +27,8 @@ export const tokenKey = (code) => key('tok', code);
 export const outboxKey = (code) => key('out', code);
 export const draftKey = (code, step, id) => key('draft', code, step, id || '');
 export const sharedKey = (code, step, id) => key('shared', code, step, id || '');
+/** annKey keeps the id of the organizer's announcement the person put away. */
+export const annKey = (code) => key('ann', code);
 
 /** forgetRoom removes everything the phone kept about a room. */
 export function forgetRoom(code) {
