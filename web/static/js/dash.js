@@ -6,6 +6,7 @@
 
 import { init, t, onChange } from './i18n.js';
 import { Conn } from './conn.js';
+import { showConnState } from './connstate.js';
 import { h, $, clear, keepFocus, announce, TAKES, SHARED, REVEALS } from './dom.js';
 import { renderBody } from './markdown.js';
 import { renderResults } from './results.js';
@@ -130,29 +131,12 @@ function onFrame(f) {
 }
 
 function onState(state, detail) {
-  const el = $('#conn-state');
-  if (state === 'open') {
-    el.textContent = t('dash.live');
-    el.className = 'badge ok';
-    $('#banner').hidden = true;
-  } else if (state === 'closed') {
-    const code = detail && detail.code;
+  showConnState(state, detail, (code) => {
     if (code === 'deleted') gone('dash.deleted_title', 'dash.deleted_text');
     else if (code === 'unauthorized' || code === 'not_found') gone('dash.badkey_title', 'dash.badkey_text');
-    else {
-      el.textContent = t('dash.disconnected');
-      el.className = 'badge danger';
-    }
-  } else {
-    el.textContent = t('dash.reconnecting');
-    el.className = 'badge warn';
-    if (state === 'offline') {
-      const b = $('#banner');
-      b.textContent = t('dash.offline');
-      b.className = 'banner warn';
-      b.hidden = false;
-    }
-  }
+    else return false;
+    return true;
+  });
 }
 
 function drawAll() {

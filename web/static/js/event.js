@@ -7,6 +7,7 @@
 
 import { init, t, onChange, number, language } from './i18n.js';
 import { Conn } from './conn.js';
+import { showConnState } from './connstate.js';
 import { h, $, clear, announce, TAKES, SHARED } from './dom.js';
 import { formatTime } from './timer.js';
 import { eventFromPath, readEventKey, orgFetch, forgetEventKey } from './eventkey.js';
@@ -359,29 +360,12 @@ function onFrame(f) {
 }
 
 function onState(state, detail) {
-  org.lastState = [state, detail];
-  const el = $('#conn-state');
-  if (state === 'open') {
-    el.textContent = t('dash.live');
-    el.className = 'badge ok';
-    $('#banner').hidden = true;
-  } else if (state === 'closed') {
-    const code = detail && detail.code;
-    if (code === 'unauthorized' || code === 'not_found') gone('org.badkey_title', 'org.badkey_text');
-    else {
-      el.textContent = t('dash.disconnected');
-      el.className = 'badge danger';
-    }
-  } else {
-    el.textContent = t('dash.reconnecting');
-    el.className = 'badge warn';
-    if (state === 'offline') {
-      const b = $('#banner');
-      b.textContent = t('dash.offline');
-      b.className = 'banner warn';
-      b.hidden = false;
-    }
-  }
+  showConnState(state, detail, (code) => {
+    if (code === 'deleted') gone('org.deleted_title', 'org.deleted_text');
+    else if (code === 'unauthorized' || code === 'not_found') gone('org.badkey_title', 'org.badkey_text');
+    else return false;
+    return true;
+  });
 }
 
 function wireTable() {
