@@ -62,7 +62,7 @@ BENCH ?= all
 bench: build
 	$(GO) build -o bin/loadgen ./cmd/loadgen
 	mkdir -p bin/bench/profiles
-	bin/loadgen -scenario $(BENCH) -server-bin bin/stoppunkt -deadline 45m \
+	bin/loadgen -scenario $(BENCH) -server-bin bin/stoppunkt -deadline 60m -quiet-cpu 0.15 \
 		-json bin/bench/bench.json -profile-dir bin/bench/profiles
 
 ## chaos: the heavy fault tests: real stoppunkt processes under 3,000
