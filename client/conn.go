@@ -58,8 +58,8 @@ func (c Config) withDefaults() Config {
 type Handler interface {
 	// Handle processes one text frame; it is called from the reader only.
 	Handle(ctx context.Context, data []byte)
-	// Attached reports whether the hello succeeded.
-	Attached() bool
+	// HelloReceived reports whether a hello has arrived.
+	HelloReceived() bool
 	// HelloTimeout is how long the connection may go without a hello.
 	HelloTimeout() time.Duration
 	// Closed is called once when the connection has ended.
@@ -113,7 +113,7 @@ func Serve(ctx context.Context, ws *websocket.Conn, cfg Config, newHandler func(
 func (c *Conn) run(ctx context.Context, h Handler) {
 	ctx, cancel := context.WithCancel(ctx)
 	hello := time.AfterFunc(h.HelloTimeout(), func() {
-		if !h.Attached() {
+		if !h.HelloReceived() {
 			c.Close(CloseHelloTimeout, "no hello in time")
 		}
 	})
@@ -134,13 +134,26 @@ var _ interface {
 } = (*Conn)(nil)
 
 // Send queues a frame without blocking.
-func (c *Conn) Send(f *wire.Frame) bool {
+func (c *Conn) Send(f *wire.Frame) bool { return c.enqueue(f) }
+
+// SendMany queues several frames at once: the writer wakes once and
+// writes them together.
+func (c *Conn) SendMany(fs []*wire.Frame) bool { return c.enqueue(fs...) }
+
+// enqueue adds frames to the queue, or drops the connection as too slow
+// when they would take its backlog past QueueBytes. A frame larger than
+// the whole queue is still taken when nothing is waiting.
+func (c *Conn) enqueue(fs ...*wire.Frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closing {
 		return false
 	}
-	if c.queuedBytes+len(f.Data) > c.cfg.QueueBytes {
+	n := 0
+	for _, f := range fs {
+		n += len(f.Data)
+	}
+	if c.queuedBytes > 0 && c.queuedBytes+n > c.cfg.QueueBytes {
 		c.queue, c.queuedBytes = nil, 0
 		c.closing, c.closeCode, c.closeReason = true, CloseTooSlow, "too slow: send queue full"
 		if c.cfg.OnSlow != nil {
@@ -149,8 +162,8 @@ func (c *Conn) Send(f *wire.Frame) bool {
 		c.startWriter()
 		return false
 	}
-	c.queue = append(c.queue, f)
-	c.queuedBytes += len(f.Data)
+	c.queue = append(c.queue, fs...)
+	c.queuedBytes += n
 	c.startWriter()
 	return true
 }
@@ -238,6 +251,7 @@ func (c *Conn) isClosing() bool {
 func (c *Conn) writeLoop() {
 	var batch []*wire.Frame
 	var bufs net.Buffers
+	var one []byte
 	for {
 		c.mu.Lock()
 		if len(c.queue) == 0 && !c.pingDue && !c.closing {
@@ -260,7 +274,17 @@ func (c *Conn) writeLoop() {
 		deadline := time.Now().Add(c.cfg.WriteWait)
 		if len(bufs) > 0 {
 			_ = c.raw.SetWriteDeadline(deadline)
-			if _, err := bufs.WriteTo(c.raw); err != nil {
+			var err error
+			if len(bufs) == 1 {
+				_, err = c.raw.Write(bufs[0])
+			} else {
+				one = one[:0]
+				for _, b := range bufs {
+					one = append(one, b...)
+				}
+				_, err = c.raw.Write(one)
+			}
+			if err != nil {
 				c.finish()
 				return
 			}

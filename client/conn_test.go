@@ -25,7 +25,7 @@ type recorder struct {
 }
 
 func (r *recorder) Handle(_ context.Context, data []byte) { r.frames <- string(data) }
-func (r *recorder) Attached() bool                        { return r.attached.Load() }
+func (r *recorder) HelloReceived() bool                   { return r.attached.Load() }
 func (r *recorder) HelloTimeout() time.Duration           { return r.timeout }
 func (r *recorder) Closed()                               { close(r.closed) }
 

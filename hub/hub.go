@@ -24,6 +24,8 @@ type Conn interface {
 	// connection is closed; a connection whose queue is over its byte limit
 	// closes itself as too slow and returns false.
 	Send(f *wire.Frame) bool
+	// SendMany queues frames together (one wake-up of the writer).
+	SendMany(fs []*wire.Frame) bool
 	// Close sends a close frame with the code and reason after whatever is
 	// queued, then closes the connection.
 	Close(code int, reason string)

@@ -230,6 +230,7 @@ func (r *runner) emit(ev *room.Event, ch room.Changes) {
 	}
 	effects := append(room.Render(r.state, parts), room.RenderReplies(r.state, ch)...)
 	seq := r.state.Seq
+	var bcast []bcastFrame
 	for _, e := range effects {
 		e.Out.Seq = seq
 		f, err := wire.NewFrame(e.Out)
@@ -238,8 +239,13 @@ func (r *runner) emit(ev *room.Event, ch room.Changes) {
 			continue
 		}
 		r.remember(ringEntry{seq: seq, to: e.To, pids: e.PIDs, frame: f})
+		if e.PIDs == nil {
+			bcast = append(bcast, bcastFrame{to: e.To, typ: e.Out.Type, f: f})
+			continue
+		}
 		r.deliver(e.To, e.PIDs, e.Out.Type, f)
 	}
+	r.deliverAll(bcast)
 	if ch.Deleted {
 		for s := range r.sessions {
 			s.conn.Close(CloseDeleted, "the room's data was deleted")
@@ -295,6 +301,40 @@ func (r *runner) deliver(to room.Audience, pids []string, typ string, f *wire.Fr
 		}
 	}
 	r.hub.metrics.out(typ, n)
+}
+
+type bcastFrame struct {
+	to  room.Audience
+	typ string
+	f   *wire.Frame
+}
+
+// deliverAll queues an event's broadcast frames to each session in one
+// call, so that its writer wakes once and writes them in one system call.
+func (r *runner) deliverAll(frames []bcastFrame) {
+	if len(frames) == 0 {
+		return
+	}
+	counts := make([]int, len(frames))
+	buf := make([]*wire.Frame, 0, len(frames))
+	idx := make([]int, 0, len(frames))
+	for s := range r.sessions {
+		buf, idx = buf[:0], idx[:0]
+		for i, b := range frames {
+			if s.aud&b.to != 0 {
+				buf = append(buf, b.f)
+				idx = append(idx, i)
+			}
+		}
+		if len(buf) > 0 && s.conn.SendMany(buf) {
+			for _, i := range idx {
+				counts[i]++
+			}
+		}
+	}
+	for i, b := range frames {
+		r.hub.metrics.out(b.typ, counts[i])
+	}
 }
 
 // flush redraws the coalesced parts that changed since the last flush.

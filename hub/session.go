@@ -42,9 +42,10 @@ type Session struct {
 	// overview is set for organizer sessions instead of runner.
 	overview *overview
 
-	limiter *rate.Limiter
-	strikes int
-	closed  atomic.Bool
+	limiter   *rate.Limiter
+	strikes   int
+	closed    atomic.Bool
+	helloSeen atomic.Bool
 }
 
 // Connect starts a session for a new connection from the client address addr.
@@ -60,6 +61,10 @@ func (h *Hub) Connect(conn Conn, addr string) *Session {
 
 // HelloTimeout is how long the connection may wait for its hello.
 func (s *Session) HelloTimeout() time.Duration { return s.hub.cfg.HelloTimeout }
+
+// HelloReceived reports whether a hello has arrived (it may still be
+// being processed: a join under load waits for storage).
+func (s *Session) HelloReceived() bool { return s.helloSeen.Load() }
 
 // Attached reports whether the hello succeeded.
 func (s *Session) Attached() bool { return s.runner != nil || s.overview != nil }
@@ -114,6 +119,7 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 	case in.Type == wire.TypePing:
 		s.send(wire.Out{Type: wire.TypePong, ID: in.ID})
 	case in.Type == wire.TypeHello:
+		s.helloSeen.Store(true)
 		if s.Attached() {
 			s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "hello was already sent on this connection"))
 			return
@@ -356,6 +362,17 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 	who := room.Actor{Role: s.role, PID: s.pid}
 	ctx, cancel := context.WithTimeout(ctx, s.hub.cfg.AppendTimeout)
 	defer cancel()
+	if in.ID != "" && s.pid != "" {
+		// A resent submission that already took effect is answered from
+		// the record before anything is checked against the (newer) state.
+		var seq uint64
+		var seen bool
+		r.view(func(st *room.State) { seq, seen = st.SeenSubmission(s.pid, in.ID) })
+		if seen {
+			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seq, Duplicate: true}})
+			return nil
+		}
+	}
 	seed := randomSeed()
 	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
 		var ev *room.Event

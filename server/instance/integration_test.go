@@ -43,12 +43,19 @@ func stepOf(t *testing.T, ctx context.Context, p *client.Phone, i int) room.Step
 // tests' commands are safe to repeat: a repeated move is refused as stale.
 func command(t *testing.T, ctx context.Context, p *client.Phone, typ string, data any) client.Frame {
 	t.Helper()
+	retried := false
 	for {
 		f, err := p.Command(ctx, typ, data)
 		var e *wire.Error
 		if errors.As(err, &e) && e.Retry && ctx.Err() == nil {
+			retried = true
 			time.Sleep(100 * time.Millisecond)
 			continue
+		}
+		if retried && errors.As(err, &e) && e.Code == wire.CodeStale {
+			// "Stored but not yet applied" came first: the guard (from)
+			// shows the first attempt took effect.
+			return f
 		}
 		if err != nil {
 			t.Fatalf("%s: %v", typ, err)
