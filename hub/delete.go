@@ -58,28 +58,19 @@ func (h *Hub) DeleteRoom(ctx context.Context, roomID, key string) error {
 func (h *Hub) deleteRoom(ctx context.Context, r *runner) error {
 	var code string
 	r.view(func(st *room.State) { code = st.Code })
-	for attempt := 0; ; attempt++ {
-		var ctlSeq uint64
-		var gone bool
-		r.view(func(st *room.State) { ctlSeq, gone = st.CtlSeq, st.Deleted })
-		if gone {
-			break
+	pos, err := h.appendControl(ctx, r, "", func(st *room.State) (*room.Event, error) {
+		if st.Deleted {
+			return nil, nil
 		}
-		if attempt == maxCommandAttempts {
-			return wire.Errorf(wire.CodeStale, "the room kept changing; try again")
-		}
-		pos, err := h.append(ctx, r.id, &room.Event{Type: room.EvDeleted, At: h.now()}, "", ctlSeq)
-		if errors.Is(err, ErrConflict) {
-			r.waitCtlChange(ctx, ctlSeq)
-			continue
-		}
-		if err != nil {
-			return err
-		}
+		return &room.Event{Type: room.EvDeleted}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if pos > 0 {
 		if err := r.waitApplied(ctx, pos); err != nil {
 			return err
 		}
-		break
 	}
 	if err := h.log.Purge(ctx, r.id); err != nil {
 		return fmt.Errorf("delete room: %w", err)

@@ -198,34 +198,15 @@ func (h *Hub) Announce(ctx context.Context, id, key, text string, goTo *int) (an
 	return announced, moved, nil
 }
 
-// moveRoom moves a room to a step, deciding on fresh state after a race.
+// moveRoom moves a room to a step unless it is there or has ended.
 func (h *Hub) moveRoom(ctx context.Context, r *runner, to int) (bool, error) {
-	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
-		var ev *room.Event
-		var ctlSeq uint64
-		var derr error
-		r.view(func(st *room.State) {
-			ctlSeq = st.CtlSeq
-			if st.Ended || st.Step == to {
-				return
-			}
-			ev, derr = room.Decide(st, room.Actor{Role: wire.RoleFacilitator}, gotoFrame(to), randomSeed())
-		})
-		if derr != nil {
-			return false, derr
+	pos, err := h.appendControl(ctx, r, "", func(st *room.State) (*room.Event, error) {
+		if st.Ended || st.Step == to {
+			return nil, nil
 		}
-		if ev == nil {
-			return false, nil
-		}
-		ev.At = h.now()
-		_, err := h.append(ctx, r.id, ev, "", ctlSeq)
-		if errors.Is(err, ErrConflict) {
-			r.waitCtlChange(ctx, ctlSeq)
-			continue
-		}
-		return err == nil, err
-	}
-	return false, wire.Errorf(wire.CodeStale, "a room kept changing; try again")
+		return room.Decide(st, room.Actor{Role: wire.RoleFacilitator}, gotoFrame(to), randomSeed())
+	})
+	return pos > 0, err
 }
 
 func gotoFrame(to int) wire.In {
@@ -253,21 +234,13 @@ func (h *Hub) CloseEvent(ctx context.Context, id, key string) error {
 	}
 	for _, er := range rec.Rooms {
 		err := h.withRunner(ctx, er.Room, func(r *runner) error {
-			for attempt := 0; attempt < maxCommandAttempts; attempt++ {
-				var ctlSeq uint64
-				var ended bool
-				r.view(func(st *room.State) { ctlSeq, ended = st.CtlSeq, st.Ended })
-				if ended {
-					return nil
+			_, err := h.appendControl(ctx, r, "", func(st *room.State) (*room.Event, error) {
+				if st.Ended {
+					return nil, nil
 				}
-				_, err := h.append(ctx, r.id, &room.Event{Type: room.EvEnded, At: h.now()}, "", ctlSeq)
-				if errors.Is(err, ErrConflict) {
-					r.waitCtlChange(ctx, ctlSeq)
-					continue
-				}
-				return err
-			}
-			return wire.Errorf(wire.CodeStale, "a room kept changing; try again")
+				return &room.Event{Type: room.EvEnded}, nil
+			})
+			return err
 		})
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -474,29 +473,14 @@ func (r *runner) scheduleTimer() {
 func (r *runner) endTimer(step, run int) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.hub.cfg.AppendTimeout)
 	defer cancel()
-	for attempt := 0; attempt < 5; attempt++ {
-		var ctlSeq uint64
-		due := false
-		r.view(func(st *room.State) {
-			ctlSeq = st.CtlSeq
-			due = st.Timer.Running && st.Timer.Step == step && st.Timer.Run == run
-		})
-		if !due {
-			return
+	msgID := fmt.Sprintf("%s/timer/%d/%d", r.id, step, run)
+	_, err := r.hub.appendControl(ctx, r, msgID, func(st *room.State) (*room.Event, error) {
+		if !st.Timer.Running || st.Timer.Step != step || st.Timer.Run != run {
+			return nil, nil // ended already, here or on another instance
 		}
-		ev := &room.Event{Type: room.EvTimerEnd, At: r.hub.now(), Timer: &room.TimerChange{Step: step, Run: run}}
-		data, err := ev.Encode()
-		if err != nil {
-			return
-		}
-		msgID := fmt.Sprintf("%s/timer/%d/%d", r.id, step, run)
-		_, _, err = r.hub.log.Append(ctx, r.id, true, data, msgID, ctlSeq)
-		if !errors.Is(err, ErrConflict) {
-			if err != nil {
-				r.hub.logger.Warn("timer end append failed", "room", r.id, "err", err)
-			}
-			return
-		}
-		r.waitCtlChange(ctx, ctlSeq)
+		return &room.Event{Type: room.EvTimerEnd, Timer: &room.TimerChange{Step: step, Run: run}}, nil
+	})
+	if err != nil {
+		r.hub.logger.Warn("timer end append failed", "room", r.id, "err", err)
 	}
 }

@@ -114,20 +114,12 @@ func (s *Server) handleEventSheetCSV(c *gin.Context) {
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"name", "code", "join_url", "facilitator_url", "presenter_url"})
 	for _, r := range sh.Rooms {
-		_ = w.Write([]string{csvCell(r.Name), r.Code, r.JoinURL, r.FacilitatorURL, r.PresenterURL})
+		_ = w.Write([]string{report.CSVSafe(r.Name), r.Code, r.JoinURL, r.FacilitatorURL, r.PresenterURL})
 	}
 	w.Flush()
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Disposition", `attachment; filename="stoppunkt-event-`+rec.ID+`.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
-}
-
-// csvCell keeps a spreadsheet from reading a name as a formula.
-func csvCell(v string) string {
-	if v != "" && bytes.ContainsRune([]byte("=+-@\t\r"), rune(v[0])) {
-		return "'" + v
-	}
-	return v
 }
 
 type announceRequest struct {

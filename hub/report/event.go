@@ -215,7 +215,7 @@ func (r *EventReport) Write(w io.Writer, format string) error {
 				return err
 			}
 			for _, row := range rows[1:] {
-				_ = cw.Write(append([]string{csvSafe(rr.Name)}, row...))
+				_ = cw.Write(append([]string{CSVSafe(rr.Name)}, row...))
 			}
 		}
 		cw.Flush()

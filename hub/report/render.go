@@ -172,14 +172,14 @@ func (r *Report) writeCSV(w io.Writer) error {
 			kind = "follow_up"
 		}
 		for _, a := range sortedCopy(st.answers) {
-			_ = cw.Write([]string{idx, csvSafe(st.Title), kind, "", csvSafe(a), "", "", ""})
+			_ = cw.Write([]string{idx, CSVSafe(st.Title), kind, "", CSVSafe(a), "", "", ""})
 		}
 		for _, t := range st.Texts {
-			_ = cw.Write([]string{idx, csvSafe(st.Title), t.Kind, groupCell(t.Group), csvSafe(t.Text), "", "", t.Status})
+			_ = cw.Write([]string{idx, CSVSafe(st.Title), t.Kind, groupCell(t.Group), CSVSafe(t.Text), "", "", t.Status})
 		}
 	}
 	for _, a := range r.Actions {
-		_ = cw.Write([]string{strconv.Itoa(a.Step + 1), csvSafe(r.Steps[a.Step].Title), room.ItemAction, groupCell(a.Group), csvSafe(a.What), csvSafe(a.Who), csvSafe(a.When), a.Status})
+		_ = cw.Write([]string{strconv.Itoa(a.Step + 1), CSVSafe(r.Steps[a.Step].Title), room.ItemAction, groupCell(a.Group), CSVSafe(a.What), CSVSafe(a.Who), CSVSafe(a.When), a.Status})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -192,8 +192,8 @@ func groupCell(g int) string {
 	return strconv.Itoa(g)
 }
 
-// csvSafe keeps a spreadsheet from reading a cell as a formula.
-func csvSafe(s string) string {
+// CSVSafe keeps a spreadsheet from reading a cell as a formula.
+func CSVSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

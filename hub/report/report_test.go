@@ -178,7 +178,7 @@ func TestCSVOneRowPerAnswerSortedAnonymous(t *testing.T) {
 	if strings.Join(poll, ",") != "No,No,Yes,Yes" || strings.Join(scale, ",") != "3,4,5" {
 		t.Fatalf("rows not one per answer or not sorted: %v %v", poll, scale)
 	}
-	if csvSafe("=SUM(A1)") != "'=SUM(A1)" {
+	if CSVSafe("=SUM(A1)") != "'=SUM(A1)" {
 		t.Fatal("formula not neutralised")
 	}
 }
