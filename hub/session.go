@@ -147,8 +147,9 @@ func (s *Session) send(o wire.Out) {
 		s.hub.logger.Error("encode frame", "type", o.Type, "err", err)
 		return
 	}
-	s.conn.Send(f)
+	// Counted before it is queued: the client may act on it at once.
 	s.hub.metrics.out(o.Type, 1)
+	s.conn.Send(f)
 }
 
 func (s *Session) replyErr(id string, err error) {
