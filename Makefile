@@ -5,7 +5,7 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: all build test lint unit fuzz run clean browser-deps smoke bench chaos
+.PHONY: all build test lint unit fuzz run clean browser-deps smoke soak soak-ci bench chaos
 
 all: build
 
@@ -16,7 +16,7 @@ run:
 	$(GO) run ./cmd/stoppunkt
 
 ## test: everything CI runs.
-test: lint unit fuzz smoke
+test: lint unit fuzz smoke soak-ci
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -54,6 +54,26 @@ fuzz:
 ## acknowledged exactly once, no errors), never timing.
 smoke: build
 	$(GO) run ./cmd/loadgen -scenario smoke -server-bin bin/stoppunkt -deadline 2m -q
+
+## soak: conference generations (40 rooms x 20 phones on three instances,
+## churn, every generation's rooms deleted before the next) for SOAK_FOR;
+## goroutines, open files and live heap between generations must stay
+## flat. Report in bin/soak/soak.json, plot in bin/soak/soak.svg (see
+## docs/reliability.md). A longer soak needs a longer hard limit too:
+## SOAK_FOR=8h SOAK_DEADLINE=9h make soak. soak-ci is the two-minute version make test runs.
+SOAK_FOR ?= 60m
+SOAK_DEADLINE ?= 90m
+soak: build
+	$(GO) build -o bin/loadgen ./cmd/loadgen
+	mkdir -p bin/soak
+	bin/loadgen -scenario soak -for $(SOAK_FOR) -server-bin bin/stoppunkt -deadline $(SOAK_DEADLINE) \
+		-json bin/soak/soak.json -plot bin/soak/soak.svg
+
+soak-ci: build
+	$(GO) build -o bin/loadgen ./cmd/loadgen
+	mkdir -p bin/soak
+	bin/loadgen -scenario soak-ci -server-bin bin/stoppunkt -deadline 10m -q \
+		-json bin/soak/soak-ci.json -plot bin/soak/soak-ci.svg
 
 ## bench: the benchmark scenarios of docs/performance.md, with the raw
 ## baselines, profiles in bin/bench/profiles and the report in

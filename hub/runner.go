@@ -107,7 +107,11 @@ func (h *Hub) release(r *runner) {
 	if r.refs > 0 || r.stopped {
 		return
 	}
-	r.lingers = time.AfterFunc(h.cfg.Linger, func() {
+	linger := h.cfg.Linger
+	if r.state.Deleted {
+		linger = 0 // see emit
+	}
+	r.lingers = time.AfterFunc(linger, func() {
 		h.mu.Lock()
 		r.mu.Lock()
 		idle := r.refs == 0 && !r.stopped
@@ -250,6 +254,10 @@ func (r *runner) emit(ev *room.Event, ch room.Changes) {
 			s.conn.Close(CloseDeleted, "the room's data was deleted")
 		}
 		r.ring, r.dirty = nil, 0
+		if r.lingers != nil {
+			// Nobody comes back to a deleted room: stop following it now.
+			r.lingers.Reset(0)
+		}
 		return
 	}
 	for _, pid := range ch.Removed {

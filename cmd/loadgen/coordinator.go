@@ -34,6 +34,7 @@ type Options struct {
 	BaseDir     string
 	Keep        bool
 	Series      bool    // keep the per-second server samples in the JSON
+	PlotPath    string  // where a soak writes its SVG plot
 	NATSNoSync  bool    // start loadgen's NATS without fsync on every write (diagnosis only)
 	QuietCPU    float64 // wait until the CPUs are less busy than this share before each scenario
 	ServerFlags []string
@@ -235,6 +236,13 @@ func (r *run) teardown() {
 // createRooms creates n rooms from the scenario's plan on the instances in
 // turn, and connects their facilitators.
 func (r *run) createRooms(ctx context.Context, n int) error {
+	_, err := r.addRooms(ctx, n)
+	return err
+}
+
+// addRooms is createRooms returning the rooms it added to r.rooms.
+func (r *run) addRooms(ctx context.Context, n int) ([]*roomInfo, error) {
+	first := len(r.rooms)
 	maxP := 0
 	if r.sc.Phones > 5000 {
 		maxP = min(r.sc.Phones+100, 20000)
@@ -243,27 +251,34 @@ func (r *run) createRooms(ctx context.Context, n int) error {
 		inst := i % len(r.servers)
 		created, err := createRoom(ctx, r.servers[inst].http, r.sc.Plan, maxP)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rm := &roomInfo{idx: i, id: created.Room, code: created.Code, key: created.Key, phones: r.sc.Phones, instance: inst}
-		if len(r.workers) > 0 && n >= len(r.workers) {
-			rm.workers = []int{i % len(r.workers)}
-		} else {
-			for w := range r.workers {
-				rm.workers = append(rm.workers, w)
-			}
-		}
+		rm := &roomInfo{idx: i, id: created.Room, code: created.Code, key: created.Key, phones: r.sc.Phones, instance: inst,
+			workers: r.roomWorkers(i, n)}
 		if !r.sc.NoFacilitator {
 			f, err := dialFacilitator(ctx, r.servers[inst].ws, rm.id, rm.key, sourceAddr(1_000_000+i, r.opts.PhonesPerIP))
 			if err != nil {
-				return fmt.Errorf("room %d: %w", i, err)
+				return nil, fmt.Errorf("room %d: %w", i, err)
 			}
 			rm.fac = f
 		}
 		r.rooms = append(r.rooms, rm)
 	}
 	r.logf("%d room(s) created", n)
-	return nil
+	return r.rooms[first:], nil
+}
+
+// roomWorkers picks the workers that hold room i of n: one each when
+// there are at least as many rooms as workers, else all of them.
+func (r *run) roomWorkers(i, n int) []int {
+	if len(r.workers) > 0 && n >= len(r.workers) {
+		return []int{i % len(r.workers)}
+	}
+	out := make([]int, 0, len(r.workers))
+	for w := range r.workers {
+		out = append(out, w)
+	}
+	return out
 }
 
 type createdRoom struct {

@@ -47,6 +47,8 @@ func runScenario(ctx context.Context, opts *Options, sc Scenario) *Report {
 		err = r.runVotes(ctx)
 	case KindSession:
 		err = r.runSession(ctx)
+	case KindSoak:
+		err = r.runSoak(ctx)
 	default:
 		err = fmt.Errorf("no runner for kind %q", sc.Kind)
 	}
@@ -64,6 +66,8 @@ func runScenario(ctx context.Context, opts *Options, sc Scenario) *Report {
 			r.finishVotes(cctx, wr)
 		case KindSession:
 			r.finishSession(cctx, wr)
+		case KindSoak:
+			r.finishSoakRun(wr)
 		}
 	}
 	stopWatch()

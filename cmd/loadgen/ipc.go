@@ -23,6 +23,7 @@ const (
 	opStatus    = "status"    // reply with counts per room
 	opReport    = "report"    // reply with everything measured
 	opStop      = "stop"      // close every phone, reply, exit
+	opForget    = "forget"    // close a room's phones and fold its figures into the totals
 	opReply     = "reply"     // worker → coordinator: the answer to a request
 	opDelivered = "delivered" // worker → coordinator: every phone has a mark's event
 )
@@ -41,6 +42,8 @@ type Msg struct {
 	Delivered *Delivered    `json:"delivered,omitempty"`
 	Status    *WorkerStatus `json:"status,omitempty"`
 	Report    *WorkerReport `json:"report,omitempty"`
+	// Room names the room of opForget.
+	Room string `json:"room,omitempty"`
 }
 
 // WorkerInit configures a worker.

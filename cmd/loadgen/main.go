@@ -101,7 +101,7 @@ type runFlags struct {
 	phones, rooms, instances, stepChanges int
 	rounds                                int
 	joinRate                              float64
-	hold                                  time.Duration
+	hold, soakFor                         time.Duration
 	serverFlags                           multiFlag
 	allowHosts                            multiFlag
 }
@@ -145,6 +145,8 @@ func runMain(ctx context.Context, args []string) error {
 	fs.StringVar(&opts.BaseDir, "dir", os.TempDir(), "where run folders (data, logs) go")
 	fs.BoolVar(&opts.Keep, "keep", false, "keep run folders (they are kept anyway when a run fails)")
 	fs.BoolVar(&opts.Series, "series", false, "include per-second server samples in the JSON")
+	fs.DurationVar(&f.soakFor, "for", 0, "how long a soak starts new generations of rooms (overrides the scenario)")
+	fs.StringVar(&opts.PlotPath, "plot", "", "write a soak's samples as an SVG plot to this file")
 	fs.BoolVar(&opts.NATSNoSync, "nats-nosync", false, "diagnosis: start loadgen's NATS without fsync on every write")
 	fs.Float64Var(&opts.QuietCPU, "quiet-cpu", 0, "before each scenario, wait (up to 10 minutes) until the machine's CPUs are less busy than this share, e.g. 0.15 (0: do not wait)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
@@ -178,6 +180,11 @@ func runMain(ctx context.Context, args []string) error {
 	scenarios, err := f.scenarios(opts.MaxPhones)
 	if err != nil {
 		return err
+	}
+	for _, sc := range scenarios {
+		if sc.Kind == KindSoak && sc.For.D()+5*time.Minute > opts.Deadline {
+			return fmt.Errorf("scenario %s runs for %s: raise -deadline (%s) to at least 5 minutes more", sc.Name, sc.For, opts.Deadline)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Deadline)
 	defer cancel()
@@ -231,6 +238,9 @@ func (f *runFlags) override(sc *Scenario) {
 	}
 	if f.hold >= 0 {
 		sc.Hold = Duration(f.hold)
+	}
+	if f.soakFor > 0 {
+		sc.For = Duration(f.soakFor)
 	}
 	if sc.Instances > 1 && sc.NATS == "embedded" {
 		sc.NATS = "own"

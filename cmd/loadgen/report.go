@@ -144,7 +144,7 @@ func machine() Machine {
 // but is not one: see isError.
 var infoCounters = map[string]bool{
 	"phones": true, "joined": true, "reconnect": true, "reconnect_recovered": true,
-	"reconnect_snapshot": true, "dropped": true, "ack_after_retry": true,
+	"reconnect_snapshot": true, "dropped": true, "ack_after_retry": true, "forgotten_phones": true,
 }
 
 // isError reports whether a counter counts a failure.

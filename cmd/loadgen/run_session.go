@@ -12,11 +12,22 @@ import (
 // whole plan with its own facilitator while the phones vote, change votes,
 // write, go quiet, and (with churn) drop and come back.
 func (r *run) runSession(ctx context.Context) error {
-	if err := r.createRooms(ctx, r.sc.Rooms); err != nil {
+	rooms, err := r.addRooms(ctx, r.sc.Rooms)
+	if err != nil {
 		return err
 	}
-	specs := make([]phoneSpec, 0, len(r.rooms))
-	for _, rm := range r.rooms {
+	r.status = r.startStatusCache(ctx, 250*time.Millisecond)
+	waitProfile := r.startCPUProfiles(ctx, r.sc.Name)
+	defer waitProfile()
+	return r.runRooms(ctx, rooms)
+}
+
+// runRooms joins the rooms' phones, starts churn, has every facilitator
+// drive its room through the plan, stops churn, and waits until dropped
+// phones are back and every submission has settled.
+func (r *run) runRooms(ctx context.Context, rooms []*roomInfo) error {
+	specs := make([]phoneSpec, 0, len(rooms))
+	for _, rm := range rooms {
 		// Phones of a room spread over every instance.
 		urls := rotate(r.stoppunktURLs(), rm.idx)
 		specs = append(specs, phoneSpec{room: rm, label: "stoppunkt", count: r.sc.Phones, urls: urls, behavior: r.sc.Behavior})
@@ -32,11 +43,9 @@ func (r *run) runSession(ctx context.Context) error {
 			return err
 		}
 	}
-	r.status = r.startStatusCache(ctx, 250*time.Millisecond)
-	waitProfile := r.startCPUProfiles(ctx, r.sc.Name)
 	var wg sync.WaitGroup
-	errs := make(chan error, len(r.rooms))
-	for _, rm := range r.rooms {
+	errs := make(chan error, len(rooms))
+	for _, rm := range rooms {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -55,7 +64,7 @@ func (r *run) runSession(ctx context.Context) error {
 		_ = r.setChurn(ctx, "stoppunkt", Churn{})
 	}
 	// Let dropped phones come back and every submission settle.
-	for _, rm := range r.rooms {
+	for _, rm := range rooms {
 		if !r.status.waitRoom(ctx, rm.id, 30*time.Second, func(rs *RoomStatus) bool {
 			return rs.Pending == 0 && rs.Connected == rs.Joined
 		}) {
@@ -64,7 +73,6 @@ func (r *run) runSession(ctx context.Context) error {
 	}
 	// Phones that just came back are being replayed what they missed.
 	sleepCtx(ctx, time.Second)
-	waitProfile()
 	var first error
 	n := 0
 	for err := range errs {
@@ -183,9 +191,17 @@ func (r *run) finishSession(ctx context.Context, wr *WorkerReport) {
 		"%d missed, %d twice", c["missing_event"], c["duplicate_event"])
 	r.check("every submission acknowledged exactly once", c["unacked"] == 0 && c["duplicate_ack"] == 0 && c["unexpected_ack"] == 0,
 		"%d unacknowledged, %d acknowledged twice, %d unexpected acks", c["unacked"], c["duplicate_ack"], c["unexpected_ack"])
-	bad, detail := 0, ""
-	ended := 0
-	for _, rm := range r.rooms {
+	bad, ended, detail := r.checkReports(ctx, wr, r.rooms)
+	r.check("the server's reports count every acknowledged answer", bad == 0, "%s", orDefault(detail, fmt.Sprintf("%d rooms", len(r.rooms))))
+	r.check("every room ran to its end", ended == len(r.rooms), "%d of %d ended", ended, len(r.rooms))
+	r.check("no errors", r.errorCount(wr) == 0, "%d (see errors; late input refused as stale or not_open is not counted)", r.errorCount(wr))
+}
+
+// checkReports fetches each room's report and compares it with what the
+// phones had acknowledged: bad counts mismatches (detail names the last),
+// ended the rooms that ran to their end.
+func (r *run) checkReports(ctx context.Context, wr *WorkerReport, rooms []*roomInfo) (bad, ended int, detail string) {
+	for _, rm := range rooms {
 		doc, err := fetchReport(ctx, r.servers[rm.instance].http, rm.id, rm.key)
 		if err != nil {
 			bad++
@@ -217,10 +233,14 @@ func (r *run) finishSession(ctx context.Context, wr *WorkerReport) {
 			detail = fmt.Sprintf("room %d: no group text in the report", rm.idx)
 		}
 	}
-	r.check("the server's reports count every acknowledged answer", bad == 0, "%s", orDefault(detail, fmt.Sprintf("%d rooms", len(r.rooms))))
-	r.check("every room ran to its end", ended == len(r.rooms), "%d of %d ended", ended, len(r.rooms))
+	return bad, ended, detail
+}
+
+// errorCount sums every error: the workers', the coordinator's and the
+// facilitators'.
+func (r *run) errorCount(wr *WorkerReport) int {
 	errs := 0
-	for k, v := range c {
+	for k, v := range wr.Counters {
 		if isError(k) {
 			errs += int(v)
 		}
@@ -235,7 +255,7 @@ func (r *run) finishSession(ctx context.Context, wr *WorkerReport) {
 			errs += v
 		}
 	}
-	r.check("no errors", errs == 0, "%d (see errors; late input refused as stale or not_open is not counted)", errs)
+	return errs
 }
 
 func takesAnswers(kind string) bool {

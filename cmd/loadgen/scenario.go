@@ -128,6 +128,8 @@ type Scenario struct {
 	// StartSpread spreads the rooms' starts over this long (session), as
 	// tables of a conference do not start in the same second.
 	StartSpread Duration `yaml:"start_spread" json:"start_spread"`
+	// For is how long a soak starts new generations of rooms (soak).
+	For Duration `yaml:"for" json:"for,omitempty"`
 	// NoFacilitator leaves rooms without a facilitator (idle).
 	NoFacilitator bool `yaml:"no_facilitator" json:"no_facilitator"`
 	// Checks turns correctness checks into the exit status.
@@ -145,6 +147,7 @@ const (
 	KindVotes   = "votes"
 	KindJoins   = "joins"
 	KindSession = "session"
+	KindSoak    = "soak"
 )
 
 // presets are the built-in scenarios; issue 5's targets name them.
@@ -175,6 +178,23 @@ var presets = map[string]Scenario{
 		JoinRate: 500, Timers: true, StepTimeout: Duration(30 * time.Second), StartSpread: Duration(30 * time.Second),
 		Behavior: Behavior{Act: true, Window: Duration(4 * time.Second), ChangeVote: 0.2, Quiet: 0.1, Edits: 3, Submit: true, Nicknames: 0.3},
 		Churn:    Churn{Every: Duration(10 * time.Second), Share: 0.02, Offline: Duration(2 * time.Second)},
+	},
+	// soak: conference generations for an hour (make soak); every
+	// generation's rooms are deleted before the next starts.
+	"soak": {
+		Kind: KindSoak, Plan: planConference, Rooms: 40, Phones: 20, Instances: 3, NATS: "own",
+		JoinRate: 400, Timers: true, StepTimeout: Duration(30 * time.Second), StartSpread: Duration(10 * time.Second),
+		For: Duration(60 * time.Minute), Checks: true,
+		Behavior: Behavior{Act: true, Window: Duration(4 * time.Second), ChangeVote: 0.2, Quiet: 0.1, Edits: 3, Submit: true, Nicknames: 0.3},
+		Churn:    Churn{Every: Duration(5 * time.Second), Share: 0.03, Offline: Duration(2 * time.Second)},
+	},
+	// soak-ci: the two-minute soak of make test.
+	"soak-ci": {
+		Kind: KindSoak, Plan: planSmoke, Rooms: 4, Phones: 20, Instances: 2, NATS: "own",
+		JoinRate: 200, StepTimeout: Duration(30 * time.Second), Gap: Duration(100 * time.Millisecond), StartSpread: Duration(time.Second),
+		For: Duration(2 * time.Minute), Checks: true,
+		Behavior: Behavior{Act: true, Window: Duration(time.Second), ChangeVote: 0.3, Quiet: 0.05, Edits: 2, Submit: true, Nicknames: 0.5},
+		Churn:    Churn{Every: Duration(2 * time.Second), Share: 0.03, Offline: Duration(500 * time.Millisecond)},
 	},
 	"smoke": {
 		Kind: KindSession, Plan: planSmoke, Rooms: 3, Phones: 100, Instances: 1, NATS: "embedded",
@@ -250,7 +270,7 @@ func parseScenario(base Scenario, src []byte) (Scenario, error) {
 func (sc *Scenario) Validate(maxPhones int) error {
 	var problems []string
 	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
-	kinds := []string{KindFanout, KindIdle, KindVotes, KindJoins, KindSession}
+	kinds := []string{KindFanout, KindIdle, KindVotes, KindJoins, KindSession, KindSoak}
 	if !slices.Contains(kinds, sc.Kind) {
 		bad("kind must be one of %s, not %q", strings.Join(kinds, ", "), sc.Kind)
 	}
@@ -286,6 +306,9 @@ func (sc *Scenario) Validate(maxPhones int) error {
 	}
 	if sc.Kind == KindFanout && sc.StepChanges < 1 {
 		bad("fanout needs step_changes")
+	}
+	if sc.Kind == KindSoak && sc.For <= 0 {
+		bad("a soak needs for: how long it runs")
 	}
 	if sc.Rounds < 0 {
 		bad("rounds must not be negative")

@@ -104,7 +104,8 @@ func (r *run) startServers(ctx context.Context) error {
 			args = append(args, "--nats-url", r.natsURL)
 		}
 		pprofAddr := ""
-		if r.opts.Pprof {
+		// A soak forces a collection before each quiet sample, through pprof.
+		if r.opts.Pprof || r.sc.Kind == KindSoak {
 			if pprofAddr, err = freeAddr(); err != nil {
 				return err
 			}

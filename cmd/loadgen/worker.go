@@ -138,6 +138,11 @@ func (wk *worker) handle(m Msg) {
 		reply(Msg{Status: wk.status()})
 	case opReport:
 		reply(Msg{Report: wk.report()})
+	case opForget:
+		go func() {
+			wk.forget(m.Room)
+			reply(Msg{})
+		}()
 	default:
 		reply(Msg{Err: "unknown op " + strconv.Quote(m.Op)})
 	}
@@ -378,4 +383,48 @@ func (wk *worker) stopAll() {
 	case <-time.After(10 * time.Second):
 		fmt.Fprintln(stderr, "loadgen worker: phones did not stop within 10s")
 	}
+}
+
+// forget closes the phones of a room that is over and keeps only its
+// figures: its histograms, missed events and unacknowledged submissions
+// are folded into the worker's totals. A soak runs room after room; this
+// keeps the worker's memory to the rooms that still run.
+func (wk *worker) forget(id string) {
+	wk.mu.Lock()
+	rt := wk.rooms[id]
+	delete(wk.rooms, id)
+	var gone []*phone
+	if rt != nil {
+		kept := wk.phones[:0]
+		for _, p := range wk.phones {
+			if p.rt == rt {
+				gone = append(gone, p)
+			} else {
+				kept = append(kept, p)
+			}
+		}
+		clear(wk.phones[len(kept):])
+		wk.phones = kept
+	}
+	wk.mu.Unlock()
+	if rt == nil {
+		return
+	}
+	for _, p := range gone {
+		p.close()
+	}
+	missing := rt.missing()
+	unacked := 0
+	for _, p := range gone {
+		unacked += p.unacked()
+	}
+	rt.mu.Lock()
+	hists := rt.hists
+	rt.mu.Unlock()
+	wk.cmu.Lock()
+	wk.hists.Merge(hists)
+	wk.counters["missing_event"] += int64(missing)
+	wk.counters["unacked"] += int64(unacked)
+	wk.counters["forgotten_phones"] += int64(len(gone))
+	wk.cmu.Unlock()
 }
