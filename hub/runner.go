@@ -32,6 +32,8 @@ type runner struct {
 	ring     []ringEntry           // recent frames, for replay
 	ringFrom uint64                // every event from this seq on has all its frames in ring
 	dirty    room.Part             // coalesced parts waiting for the next flush
+	roster   room.RosterLog        // roster changes not yet sent to staff
+	staff    int                   // attached staff sessions
 	refs     int                   // sessions and callers holding the runner
 	timer    *time.Timer           // fires the timer-end append
 	timerRun int                   // the timer run the pending trigger is for
@@ -225,13 +227,25 @@ func (r *runner) onEvent(pos uint64, data []byte) {
 // for the next flush. Called with mu held.
 func (r *runner) emit(ev *room.Event, ch room.Changes) {
 	parts := ch.Parts
-	if !room.Control(ev.Type) {
+	if r.staff > 0 {
+		// Staff connecting later get the roster whole in their snapshot.
+		r.roster.Note(ch)
+	}
+	control := room.Control(ev.Type)
+	if !control {
 		r.dirty |= parts & room.Coalesced
 		parts &^= room.Coalesced
 	} else {
 		r.dirty &^= parts
 	}
-	effects := append(room.Render(r.state, parts), room.RenderReplies(r.state, ch)...)
+	effects := room.Render(r.state, parts)
+	if control && parts&room.PartRoster != 0 {
+		// A removal shows on the dashboard before its command's ack.
+		if e, ok := r.roster.Take(r.state, room.MaxRosterChanges); ok {
+			effects = append(effects, e)
+		}
+	}
+	effects = append(effects, room.RenderReplies(r.state, ch)...)
 	seq := r.state.Seq
 	var bcast []bcastFrame
 	for _, e := range effects {
@@ -254,6 +268,7 @@ func (r *runner) emit(ev *room.Event, ch room.Changes) {
 			s.conn.Close(CloseDeleted, "the room's data was deleted")
 		}
 		r.ring, r.dirty = nil, 0
+		r.roster.Reset()
 		if r.lingers != nil {
 			// Nobody comes back to a deleted room: stop following it now.
 			r.lingers.Reset(0)
@@ -344,27 +359,38 @@ func (r *runner) deliverAll(frames []bcastFrame) {
 	}
 }
 
-// flush redraws the coalesced parts that changed since the last flush.
+// flush redraws the coalesced parts that changed since the last flush,
+// and sends staff the roster changes since then (the roster first, so that
+// names are known when groups name their members).
 func (r *runner) flush() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.dirty == 0 || !r.state.Exists() {
+	if (r.dirty == 0 && r.roster.Empty()) || !r.state.Exists() {
 		return
 	}
-	parts := r.dirty
+	var effects []room.Effect
+	if e, ok := r.roster.Take(r.state, room.MaxRosterChanges); ok {
+		effects = append(effects, e)
+	}
+	effects = append(effects, room.Render(r.state, r.dirty)...)
 	r.dirty = 0
-	for _, e := range room.Render(r.state, parts) {
+	bcast := make([]bcastFrame, 0, len(effects))
+	for _, e := range effects {
 		e.Out.Seq = r.state.Seq
 		f, err := wire.NewFrame(e.Out)
 		if err != nil {
+			r.hub.logger.Error("encode frame", "room", r.id, "type", e.Out.Type, "err", err)
 			continue
 		}
-		r.deliver(e.To, e.PIDs, e.Out.Type, f)
+		bcast = append(bcast, bcastFrame{to: e.To, typ: e.Out.Type, f: f})
 	}
+	r.deliverAll(bcast)
 }
 
 // attach adds a session and brings it up to date: the welcome, then either
-// the frames it missed since lastSeq (recovered) or a snapshot.
+// the frames it missed since lastSeq (recovered) or a snapshot. They are
+// queued at once, so that a big room's snapshot, larger than a send queue,
+// is still taken by a connection with nothing else waiting.
 func (r *runner) attach(s *Session, w wire.Welcome, lastSeq uint64, epoch string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -372,24 +398,40 @@ func (r *runner) attach(s *Session, w wire.Welcome, lastSeq uint64, epoch string
 	w.Epoch = r.hub.log.Epoch()
 	w.Seq = st.Seq
 	w.Recovered = lastSeq > 0 && epoch == w.Epoch && lastSeq <= st.Seq && lastSeq+1 >= r.ringFrom
-	s.send(wire.Out{Type: wire.TypeWelcome, Data: w})
+	frames := make([]*wire.Frame, 0, 8)
+	add := func(o wire.Out) {
+		f, err := wire.NewFrame(o)
+		if err != nil {
+			r.hub.logger.Error("encode frame", "room", r.id, "type", o.Type, "err", err)
+			return
+		}
+		// Counted before it is queued: the client may act on it at once.
+		r.hub.metrics.out(o.Type, 1)
+		frames = append(frames, f)
+	}
+	add(wire.Out{Type: wire.TypeWelcome, Data: w})
 	if w.Recovered {
 		for _, e := range r.ring {
 			if e.seq > lastSeq && s.wants(e.to, e.pids) {
-				s.conn.Send(e.frame)
+				frames = append(frames, e.frame)
 			}
 		}
-		// Coalesced parts are not in the ring; send them as they are now.
-		for _, e := range room.Render(st, room.Coalesced) {
+		// Coalesced parts are not in the ring; send them as they are now,
+		// the roster whole.
+		for _, e := range append(room.Render(st, room.Coalesced), room.RenderRoster(st)) {
 			if s.wants(e.To, e.PIDs) {
 				e.Out.Seq = st.Seq
-				s.send(e.Out)
+				add(e.Out)
 			}
 		}
 	} else {
-		s.send(wire.Out{Type: wire.TypeSnapshot, Seq: st.Seq, Data: room.Snapshot(st, s.role, s.pid)})
+		add(wire.Out{Type: wire.TypeSnapshot, Seq: st.Seq, Data: room.Snapshot(st, s.role, s.pid)})
 	}
+	s.conn.SendMany(frames)
 	r.sessions[s] = struct{}{}
+	if s.aud&room.ToStaff != 0 {
+		r.staff++
+	}
 	if s.pid != "" {
 		r.byPID[s.pid] = append(r.byPID[s.pid], s)
 	}
@@ -398,7 +440,15 @@ func (r *runner) attach(s *Session, w wire.Welcome, lastSeq uint64, epoch string
 func (r *runner) detach(s *Session) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if _, ok := r.sessions[s]; !ok {
+		return
+	}
 	delete(r.sessions, s)
+	if s.aud&room.ToStaff != 0 {
+		if r.staff--; r.staff == 0 {
+			r.roster.Reset()
+		}
+	}
 	if s.pid == "" {
 		return
 	}

@@ -16,7 +16,7 @@ const (
 	PartTimer                     // the step timer
 	PartResults                   // tallies of the current step
 	PartProgress                  // how many answered (staff)
-	PartRoster                    // who is in the room (staff)
+	PartRoster                    // who is in the room (staff; see RosterLog)
 	PartGroups                    // every group and its draft (staff)
 	PartScreen                    // what the big screen shows
 	PartNotice                    // the organizer's announcement
@@ -35,7 +35,9 @@ type Changes struct {
 	Acks []Reply
 	// You lists participants whose own view (identity, answer) changed.
 	You []string
-	// Removed lists participants taken out of the room.
+	// Joined lists participants who joined the room.
+	Joined []string
+	// Removed lists participants taken out of the room (removed, or left).
 	Removed []string
 	// Groups lists groups whose members or text changed; their members get
 	// the group's frame.
@@ -194,7 +196,8 @@ func (s *State) applyJoined(ev *Event) Changes {
 	s.Participants[ev.PID] = &Participant{ID: ev.PID, Nickname: j.Nickname, N: len(s.Order) + 1}
 	s.Order = append(s.Order, ev.PID)
 	s.tokens[j.TokenHash] = ev.PID
-	ch := Changes{Parts: PartRoom | PartRoster | PartProgress, You: []string{ev.PID}}
+	s.active++
+	ch := Changes{Parts: PartRoom | PartRoster | PartProgress, You: []string{ev.PID}, Joined: []string{ev.PID}}
 	if len(s.Groups) > 0 || Shared(s.Current().Kind) {
 		ch.Groups = []int{s.placeLateJoiner(ev.PID)}
 		ch.Parts |= PartGroups
@@ -207,6 +210,7 @@ func (s *State) applyLeft(pid string, removed bool) Changes {
 	if p == nil || !p.Active() {
 		return Changes{Ignored: true}
 	}
+	s.active--
 	ch := Changes{Parts: PartRoom | PartRoster | PartProgress | PartResults, Removed: []string{pid}}
 	if removed {
 		p.Removed = true
@@ -240,7 +244,6 @@ func (s *State) applyGoto(ev *Event) Changes {
 		ch.Groups = s.groupIDs()
 	}
 	if formed {
-		ch.Parts |= PartRoster
 		ch.You = s.activeIDs()
 	}
 	return ch

@@ -216,7 +216,7 @@ func (s *State) applyGroups(ev *Event) Changes {
 	for pid, old := range before {
 		s.moveEntries(pid, old, s.groupOf[pid])
 	}
-	return Changes{Parts: PartGroups | PartRoster | PartProgress, You: s.activeIDs(), Groups: s.groupIDs()}
+	return Changes{Parts: PartGroups | PartProgress, You: s.activeIDs(), Groups: s.groupIDs()}
 }
 
 func maps2(m map[string]int) map[string]int {
@@ -255,7 +255,7 @@ func (s *State) applyMove(ev *Event) Changes {
 	g.Members = s.inJoinOrder(append(g.Members, c.PID))
 	s.groupOf[c.PID] = to
 	s.moveEntries(c.PID, from, to)
-	return Changes{Parts: PartGroups | PartRoster | PartProgress, You: []string{c.PID}, Groups: nonZero(from, to)}
+	return Changes{Parts: PartGroups | PartProgress, You: []string{c.PID}, Groups: nonZero(from, to)}
 }
 
 func nonZero(ids ...int) []int {
@@ -293,7 +293,7 @@ func (s *State) applyMerge(ev *Event) Changes {
 		return Changes{Ignored: true}
 	}
 	into.Members = s.inJoinOrder(into.Members)
-	return Changes{Parts: PartGroups | PartRoster | PartProgress, You: moved, Groups: []int{into.ID}}
+	return Changes{Parts: PartGroups | PartProgress, You: moved, Groups: []int{into.ID}}
 }
 
 // CheckEntry validates an entry against the state and normalises it.

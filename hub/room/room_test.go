@@ -419,6 +419,9 @@ func TestRenderAudiences(t *testing.T) {
 			t.Fatalf("%s rendered for non-staff", e.Out.Type)
 		}
 	}
+	if e := RenderRoster(s); e.To != ToStaff || e.PIDs != nil {
+		t.Fatalf("the roster rendered for %v %v", e.To, e.PIDs)
+	}
 	snap := Snapshot(s, wire.RoleParticipant, "p1")
 	if snap.Roster != nil || snap.Progress != nil || snap.You == nil || snap.Step.Content.Notes != "" {
 		t.Fatalf("participant snapshot leaks or lacks: %+v", snap)

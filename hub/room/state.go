@@ -50,6 +50,8 @@ type State struct {
 	Participants map[string]*Participant
 	// Order lists participant ids in join order, for deterministic output.
 	Order []string
+	// active counts the participants still in the room.
+	active int
 	// Groups are the current breakout groups, in formation order.
 	Groups    []*Group
 	groupOf   map[string]int // participant id -> group id
@@ -137,15 +139,7 @@ func (s *State) ParticipantByToken(tokenHash string) (*Participant, bool) {
 }
 
 // ActiveCount is the number of participants still in the room.
-func (s *State) ActiveCount() int {
-	n := 0
-	for _, p := range s.Participants {
-		if p.Active() {
-			n++
-		}
-	}
-	return n
-}
+func (s *State) ActiveCount() int { return s.active }
 
 // SeenSubmission returns the room sequence at which a participant's
 // submission id took effect, if it did.
@@ -174,4 +168,16 @@ func (s *State) answerers(st *StepState) []string {
 	}
 	sort.Slice(ids, func(i, j int) bool { return s.Participants[ids[i]].N < s.Participants[ids[j]].N })
 	return ids
+}
+
+// answeredCount is len(answerers(st)), without listing and sorting them:
+// progress and hidden results are redrawn often in big rooms.
+func (s *State) answeredCount(st *StepState) int {
+	n := 0
+	for id := range st.Answers {
+		if p := s.Participants[id]; p != nil && p.Active() {
+			n++
+		}
+	}
+	return n
 }

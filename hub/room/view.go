@@ -107,18 +107,6 @@ type ProgressView struct {
 	Submitted    int `json:"submitted,omitempty"`
 }
 
-// RosterView lists the participants for staff.
-type RosterView struct {
-	Participants []RosterEntry `json:"participants"`
-}
-
-// RosterEntry is one participant as staff see them.
-type RosterEntry struct {
-	ID       string `json:"id"`
-	Nickname string `json:"nickname,omitempty"`
-	N        int    `json:"n"`
-}
-
 // YouView is a participant's own view of themselves.
 type YouView struct {
 	ID       string `json:"id"`
@@ -203,7 +191,10 @@ type ScreenView struct {
 	Items  []ItemView `json:"items"`
 }
 
-// Render draws the given parts for every audience.
+// Render draws the given parts for every audience. The roster is not
+// drawn here: staff get it whole in their snapshot (or RenderRoster after a
+// resume) and then only its changes (RosterLog), because it grows with the
+// room.
 func Render(s *State, parts Part) []Effect {
 	var out []Effect
 	add := func(to Audience, typ string, data any) {
@@ -225,9 +216,6 @@ func Render(s *State, parts Part) []Effect {
 	}
 	if parts&PartProgress != 0 {
 		add(ToStaff, wire.TypeProgress, s.progressView())
-	}
-	if parts&PartRoster != 0 {
-		add(ToStaff, wire.TypeRoster, s.rosterView())
 	}
 	if parts&PartGroups != 0 {
 		add(ToStaff, wire.TypeGroupList, s.groupsView())
@@ -378,7 +366,7 @@ func (s *State) timerView() TimerView {
 
 func (s *State) progressView() ProgressView {
 	st := s.Steps[s.Step]
-	v := ProgressView{Step: s.Step, Answered: len(s.answerers(st)), Participants: s.ActiveCount()}
+	v := ProgressView{Step: s.Step, Answered: s.answeredCount(st), Participants: s.ActiveCount()}
 	if Shared(s.Current().Kind) {
 		v.Groups = len(s.Groups)
 		for _, g := range s.Groups {
@@ -388,16 +376,6 @@ func (s *State) progressView() ProgressView {
 		}
 	}
 	return v
-}
-
-func (s *State) rosterView() RosterView {
-	r := RosterView{Participants: make([]RosterEntry, 0, len(s.Order))}
-	for _, id := range s.Order {
-		if p := s.Participants[id]; p.Active() {
-			r.Participants = append(r.Participants, RosterEntry{ID: p.ID, Nickname: p.Nickname, N: p.N})
-		}
-	}
-	return r
 }
 
 func (s *State) youView(pid string) *YouView {
@@ -414,7 +392,7 @@ func (s *State) resultsView(staff bool) ResultsView { return s.resultsFor(s.Step
 
 func (s *State) resultsFor(index int, staff bool) ResultsView {
 	if !staff && !s.Steps[index].Revealed {
-		return ResultsView{Step: index, Kind: s.Plan.Steps[index].Kind, Answered: len(s.answerers(s.Steps[index])), Hidden: true}
+		return ResultsView{Step: index, Kind: s.Plan.Steps[index].Kind, Answered: s.answeredCount(s.Steps[index]), Hidden: true}
 	}
 	return s.resultsWithMin(index, MinBreakdown)
 }

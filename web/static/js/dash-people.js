@@ -1,39 +1,123 @@
 // People and groups on the dashboard: the roster (nickname or "Anonymous
 // #n", remove), forming breakout groups of a chosen size, moving a person
 // to another group and merging groups. Names are text, always.
+//
+// The roster comes whole once (snapshot, or a `roster` frame after a
+// resume) and then as `roster_changes`, which are applied to the list and
+// drawn as changes, so that a room of thousands is not redrawn on every
+// join.
 
 import { h, $, clear, keepFocus, confirmDialog } from './dom.js';
 import { t } from './i18n.js';
 
+/** setRoster takes a whole roster: people by id, in join order. */
+export function setRoster(dash, d) {
+  const people = new Map();
+  for (const p of (d && d.participants) || []) people.set(p.id, p);
+  dash.state.roster = { people, count: d && typeof d.count === 'number' ? d.count : people.size };
+}
+
+/**
+ * applyRosterChanges applies a roster_changes frame: joined people are
+ * added (a second time does nothing), those who left are dropped. Then the
+ * list on the screen is changed in place.
+ */
+export function applyRosterChanges(dash, d) {
+  if (!dash.state.roster) setRoster(dash, null);
+  const r = dash.state.roster;
+  const added = [];
+  for (const p of d.joined || []) {
+    if (!r.people.has(p.id)) added.push(p);
+    r.people.set(p.id, p);
+  }
+  const gone = [];
+  for (const id of d.left || []) if (r.people.delete(id)) gone.push(id);
+  if (typeof d.count === 'number') r.count = d.count;
+  drawPeopleChanges(dash, added, gone);
+}
+
+/** drawPeople draws the whole list of people. */
 export function drawPeople(dash) {
   const root = $('#people');
   const r = dash.state.roster;
   const groupOf = groupIndex(dash);
+  const view = { ul: null, items: new Map(), hint: null, lastN: 0 };
+  dash.peopleView = view;
   keepFocus(root, () => {
     clear(root);
-    const list = (r && r.participants) || [];
-    root.append(h('p', { class: 'hint', text: t('people.count', { count: list.length, n: list.length }) }));
+    const count = r ? r.count : 0;
+    view.hint = h('p', { class: 'hint', text: t('people.count', { count, n: count }) });
+    root.append(view.hint);
+    const list = r ? [...r.people.values()].sort((a, b) => a.n - b.n) : [];
     if (!list.length) {
       root.append(h('p', { class: 'hint', text: t('people.none') }));
       return;
     }
-    const ul = h('ul', { class: 'roster' });
-    for (const p of list) {
-      const name = p.nickname || t('common.anonymous', { n: p.n });
-      const nameId = 'who-' + p.id;
-      const g = groupOf.get(p.id);
-      ul.append(h('li', { class: 'person' },
-        h('span', { class: 'person-name' + (p.nickname ? '' : ' anon'), id: nameId }, name),
-        g ? h('span', { class: 'badge', text: t('shared.group', { n: g }) }) : null,
-        h('button', { type: 'button', class: 'link danger-link', data: { fk: 'remove:' + p.id }, disabled: dash.ended(),
-          attrs: { 'aria-describedby': nameId }, text: t('people.remove'),
-          on: { click: async () => {
-            if (!(await confirmDialog(t('people.remove_confirm', { name }), t('people.remove'), true))) return;
-            dash.cmd('remove', { participant: p.id }).catch(() => {});
-          } } })));
-    }
-    root.append(ul);
+    view.ul = h('ul', { class: 'roster' });
+    for (const p of list) addPerson(dash, view, p, groupOf);
+    root.append(view.ul);
   });
+}
+
+// drawPeopleChanges changes the drawn list in place; anything it cannot
+// simply append or remove redraws the whole list.
+function drawPeopleChanges(dash, added, gone) {
+  const r = dash.state.roster;
+  const view = dash.peopleView;
+  if (!view || !view.ul || !view.ul.isConnected || !r.people.size || added.some((p) => p.n < view.lastN)) {
+    drawPeople(dash);
+    return;
+  }
+  view.hint.textContent = t('people.count', { count: r.count, n: r.count });
+  for (const id of gone) {
+    const li = view.items.get(id);
+    if (li) li.remove();
+    view.items.delete(id);
+  }
+  if (!added.length) return;
+  const groupOf = groupIndex(dash);
+  for (const p of added) addPerson(dash, view, p, groupOf);
+}
+
+/** drawBadges shows each person's group in the drawn list, in place. */
+export function drawBadges(dash) {
+  const view = dash.peopleView;
+  if (!view || !view.ul || !view.ul.isConnected) {
+    drawPeople(dash);
+    return;
+  }
+  const groupOf = groupIndex(dash);
+  for (const [id, li] of view.items) {
+    const g = groupOf.get(id);
+    const text = g ? t('shared.group', { n: g }) : '';
+    let badge = li.querySelector('.badge');
+    if (!g) {
+      if (badge) badge.remove();
+    } else if (!badge) {
+      badge = h('span', { class: 'badge', text });
+      li.insertBefore(badge, li.querySelector('button'));
+    } else if (badge.textContent !== text) {
+      badge.textContent = text;
+    }
+  }
+}
+
+function addPerson(dash, view, p, groupOf) {
+  const name = p.nickname || t('common.anonymous', { n: p.n });
+  const nameId = 'who-' + p.id;
+  const g = groupOf.get(p.id);
+  const li = h('li', { class: 'person' },
+    h('span', { class: 'person-name' + (p.nickname ? '' : ' anon'), id: nameId }, name),
+    g ? h('span', { class: 'badge', text: t('shared.group', { n: g }) }) : null,
+    h('button', { type: 'button', class: 'link danger-link', data: { fk: 'remove:' + p.id }, disabled: dash.ended(),
+      attrs: { 'aria-describedby': nameId }, text: t('people.remove'),
+      on: { click: async () => {
+        if (!(await confirmDialog(t('people.remove_confirm', { name }), t('people.remove'), true))) return;
+        dash.cmd('remove', { participant: p.id }).catch(() => {});
+      } } }));
+  view.ul.append(li);
+  view.items.set(p.id, li);
+  view.lastN = Math.max(view.lastN, p.n);
 }
 
 function groupIndex(dash) {

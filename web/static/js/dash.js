@@ -12,7 +12,7 @@ import { renderBody } from './markdown.js';
 import { renderResults } from './results.js';
 import { Countdown } from './timer.js';
 import { drawQueue } from './dash-queue.js';
-import { drawGroups, drawPeople } from './dash-people.js';
+import { drawGroups, drawPeople, drawBadges, setRoster, applyRosterChanges } from './dash-people.js';
 import { drawRoomTools } from './dash-room.js';
 import { Notice } from './notice.js';
 
@@ -46,7 +46,7 @@ dash.cmd = async function cmd(type, data) {
 /** name is how staff see a participant: nickname or "Anonymous #n". */
 dash.nameOf = function nameOf(pid) {
   const r = dash.state.roster;
-  const p = r && r.participants.find((x) => x.id === pid);
+  const p = r && r.people.get(pid);
   return p ? (p.nickname || t('common.anonymous', { n: p.n })) : t('people.gone');
 };
 
@@ -91,7 +91,8 @@ function onFrame(f) {
   switch (f.type) {
     case 'snapshot':
       Object.assign(s, { room: d.room, step: d.step, timer: d.timer, results: d.results, progress: d.progress,
-        roster: d.roster, groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
+        groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
+      setRoster(dash, d.roster);
       loadPlan(d.room.plan);
       drawAll();
       if (d.announcement) dash.notice.set(d.announcement);
@@ -122,8 +123,13 @@ function onFrame(f) {
     case 'timer': s.timer = d; drawTimer(); return;
     case 'results': s.results = d; drawResults(); return;
     case 'progress': s.progress = d; drawProgress(); return;
-    case 'roster': s.roster = d; drawPeople(dash); drawGroups(dash); return;
-    case 'groups': s.groups = d; drawGroups(dash); drawProgress(); return;
+    case 'roster': setRoster(dash, d); drawPeople(dash); drawGroups(dash); return;
+    case 'roster_changes':
+      applyRosterChanges(dash, d);
+      // Group cards name their members.
+      if (s.groups && s.groups.groups && s.groups.groups.length) drawGroups(dash);
+      return;
+    case 'groups': s.groups = d; drawGroups(dash); drawProgress(); drawBadges(dash); return;
     case 'item': s.queue.set(d.id, d); drawQueue(dash); return;
     case 'screen': s.screen = d; drawQueue(dash); return;
     case 'announcement': dash.notice.set(d, true); return;
