@@ -84,9 +84,28 @@ func (h *Hub) deleteRoom(ctx context.Context, r *runner) error {
 	return nil
 }
 
-// SweepExpired deletes every room whose retention has run out. Every
-// instance may run it; deleting twice does no harm.
+// SweepExpired deletes every room whose retention has run out, and every
+// conference event whose retention has run out with all of its rooms. It
+// returns the number of rooms deleted. Every instance may run it; deleting
+// twice does no harm.
 func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
+	n, err := h.sweepRooms(ctx)
+	if err != nil {
+		return n, err
+	}
+	ids, err := h.reg.ExpiredEvents(ctx, h.cfg.Now())
+	if err != nil {
+		return n, err
+	}
+	for _, id := range ids {
+		if err := h.deleteEvent(ctx, id); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (h *Hub) sweepRooms(ctx context.Context) (int, error) {
 	refs, err := h.reg.Expired(ctx, h.cfg.Now())
 	if err != nil {
 		return 0, err

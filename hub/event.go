@@ -252,13 +252,24 @@ func (h *Hub) CloseEvent(ctx context.Context, id, key string) error {
 
 // DeleteEvent deletes every room of an event and the event itself.
 func (h *Hub) DeleteEvent(ctx context.Context, id, key string) error {
-	rec, err := h.OrganizerEvent(ctx, id, key)
+	if _, err := h.OrganizerEvent(ctx, id, key); err != nil {
+		return err
+	}
+	return h.deleteEvent(ctx, id)
+}
+
+// deleteEvent deletes an event's rooms (those still there) and its record.
+func (h *Hub) deleteEvent(ctx context.Context, id string) error {
+	rec, err := h.reg.Event(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
 	for _, er := range rec.Rooms {
 		if err := h.withRunner(ctx, er.Room, func(r *runner) error { return h.deleteRoom(ctx, r) }); err != nil {
-			return err
+			return fmt.Errorf("delete event %s: %w", id, err)
 		}
 	}
 	return h.reg.ForgetEvent(ctx, id)

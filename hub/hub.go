@@ -72,6 +72,8 @@ type Registry interface {
 	Event(ctx context.Context, id string) (*EventRecord, error)
 	// ForgetEvent deletes an event's record and its history.
 	ForgetEvent(ctx context.Context, id string) error
+	// ExpiredEvents lists the events whose expiry time has passed.
+	ExpiredEvents(ctx context.Context, now time.Time) ([]string, error)
 }
 
 // Bus carries throw-away messages between instances (core NATS): what a

@@ -347,6 +347,33 @@ func (s *Store) ForgetEvent(ctx context.Context, id string) error {
 	return nil
 }
 
+// ExpiredEvents lists the events whose expiry time has passed.
+func (s *Store) ExpiredEvents(ctx context.Context, now time.Time) ([]string, error) {
+	kv, err := s.events(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("events bucket: %w", err)
+	}
+	lister, err := kv.ListKeys(ctx)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	var out []string
+	for key := range lister.Keys() {
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var ev hub.EventRecord
+		if json.Unmarshal(e.Value(), &ev) == nil && ev.ExpiresAt <= now.UnixMilli() {
+			out = append(out, key)
+		}
+	}
+	return out, nil
+}
+
 // Publish sends a throw-away message over core NATS.
 func (s *Store) Publish(subject string, data []byte) error { return s.nc.Publish(subject, data) }
 

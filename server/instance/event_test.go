@@ -8,11 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/stoppunkt/stoppunkt/client"
 	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/instance"
 	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
 )
 
@@ -200,5 +205,81 @@ func TestConferenceEvent(t *testing.T) {
 	}
 	if code, _, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event, ev.Key); code != 404 {
 		t.Fatalf("event after delete: %d", code)
+	}
+}
+
+// TestRetentionDeletesExpiredEvents: when an event's retention runs out,
+// its rooms are deleted, the instance stops following them at once (not
+// after the linger), and the event's record is gone from JetStream.
+func TestRetentionDeletesExpiredEvents(t *testing.T) {
+	ns := it.NATS(t)
+	var now struct {
+		sync.Mutex
+		t time.Time
+	}
+	now.t = time.Now()
+	clock := func() time.Time { now.Lock(); defer now.Unlock(); return now.t }
+	in := it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
+		c.Hub.Now = clock
+		c.Hub.SweepInterval = -1
+		c.Hub.Linger = time.Hour
+	}})
+	ctx := it.Ctx(t, 30*time.Second)
+	code, body := postJSON(t, in.URL()+"/api/events", "", `{"plan":"test-plan","name":"Fagdag","rooms":2}`)
+	if code != 201 {
+		t.Fatalf("create event: %d %s", code, body)
+	}
+	var ev sheet
+	if err := json.Unmarshal([]byte(body), &ev); err != nil || len(ev.Rooms) != 2 {
+		t.Fatalf("event: %v %s", err, body)
+	}
+	p := it.Participant(t, ev.Rooms[0].Code, in)
+	if n, err := in.Hub().SweepExpired(ctx); err != nil || n != 0 {
+		t.Fatalf("sweep before expiry: %d %v", n, err)
+	}
+	now.Lock()
+	now.t = now.t.Add(2 * time.Hour) // retention is one hour in tests
+	now.Unlock()
+	if n, err := in.Hub().SweepExpired(ctx); err != nil || n != 2 {
+		t.Fatalf("sweep after expiry: %d rooms, %v", n, err)
+	}
+	for p.CloseCode() != 4004 && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p.CloseCode() != 4004 {
+		t.Fatalf("phone not closed on expiry: %d", p.CloseCode())
+	}
+	if code, _, _ := authed(t, "GET", in.URL()+"/api/events/"+ev.Event, ev.Key); code != 404 {
+		t.Fatalf("expired event still served: %d", code)
+	}
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	kv, err := js.KeyValue(ctx, natslog.EventsBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Get(ctx, ev.Event); err == nil {
+		t.Fatal("the events bucket still holds the expired event")
+	}
+	hist, _ := kv.History(ctx, ev.Event)
+	for _, e := range hist {
+		if len(e.Value()) > 0 {
+			t.Fatalf("the event's history still holds %q", e.Value())
+		}
+	}
+	// The deleted rooms are no longer followed, although the linger is an hour.
+	for {
+		_, metrics := get(t, in.URL()+"/metrics")
+		if strings.Contains(metrics, "\nstoppunkt_rooms_active 0\n") {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("deleted rooms are still followed")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
