@@ -44,9 +44,10 @@ type groupInfo struct {
 }
 
 type snapshotInfo struct {
-	Step  stepInfo   `json:"step"`
-	You   *youInfo   `json:"you"`
-	Group *groupInfo `json:"group"`
+	Step         stepInfo    `json:"step"`
+	You          *youInfo    `json:"you"`
+	Group        *groupInfo  `json:"group"`
+	Announcement *noticeInfo `json:"announcement"`
 }
 
 func decodeStep(data []byte) (stepInfo, error) {

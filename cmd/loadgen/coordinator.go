@@ -102,6 +102,14 @@ type run struct {
 	results []Result
 	checks  []Check
 	extra   map[string]any
+
+	// onCommand, if set, is told of every command a facilitator had
+	// acknowledged, with when its first attempt was sent.
+	onCommand func(rm *roomInfo, typ string, data any, sent time.Time)
+	// event is the conference event of an event run.
+	event *eventRun
+	// overview is what the organizer's overview measured (event runs).
+	overview *OverviewReport
 }
 
 // logf prints a progress line, unless quiet.
@@ -227,6 +235,9 @@ func (r *run) teardown() {
 		if rm.fac != nil {
 			rm.fac.close()
 		}
+	}
+	if r.event != nil && r.event.ov != nil {
+		r.event.ov.close()
 	}
 	for i := len(r.children) - 1; i >= 0; i-- {
 		r.children[i].stop(10 * time.Second)
@@ -392,12 +403,15 @@ func (r *run) stoppunktURLs() []string {
 // (the server could not store the command in time); if the retry is then
 // refused as stale, the first attempt took effect and nothing is marked.
 func (r *run) command(ctx context.Context, rm *roomInfo, key, typ string, data any, wait bool) (uint64, error) {
-	var sent time.Time
+	var sent, firstSent time.Time
 	var seq uint64
 	var err error
 	retried := false
 	for attempt := 1; ; attempt++ {
 		sent, seq, err = rm.fac.command(ctx, typ, data)
+		if firstSent.IsZero() {
+			firstSent = sent
+		}
 		if !sent.IsZero() {
 			r.mu.Lock()
 			r.facHist.Get("command " + typ).Record(time.Since(sent))
@@ -412,6 +426,9 @@ func (r *run) command(ctx context.Context, rm *roomInfo, key, typ string, data a
 			sleepCtx(ctx, 500*time.Millisecond)
 			continue
 		case we != nil && we.Code == "stale" && retried:
+			if r.onCommand != nil {
+				r.onCommand(rm, typ, data, firstSent)
+			}
 			return 0, nil
 		case we != nil:
 			r.count("facilitator:"+string(we.Code), 1)
@@ -421,6 +438,9 @@ func (r *run) command(ctx context.Context, rm *roomInfo, key, typ string, data a
 			return 0, fmt.Errorf("room %d: %s: %w", rm.idx, typ, err)
 		}
 		break
+	}
+	if r.onCommand != nil {
+		r.onCommand(rm, typ, data, firstSent)
 	}
 	if types := commandTypes[typ]; len(types) > 0 {
 		// Commands that change nothing phones see (moderate) are not marked.

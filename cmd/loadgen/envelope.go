@@ -21,6 +21,7 @@ type envelope struct {
 var knownTypes = []string{
 	"welcome", "snapshot", "ack", "error", "pong", "room", "step", "timer", "you",
 	"results", "progress", "roster", "removed", "group", "groups", "item", "screen",
+	"announcement", "overview",
 }
 
 func internType(b []byte) string {

@@ -47,6 +47,8 @@ func runScenario(ctx context.Context, opts *Options, sc Scenario) *Report {
 		err = r.runVotes(ctx)
 	case KindSession:
 		err = r.runSession(ctx)
+	case KindEvent:
+		err = r.runEvent(ctx)
 	case KindSoak:
 		err = r.runSoak(ctx)
 	default:
@@ -66,6 +68,8 @@ func runScenario(ctx context.Context, opts *Options, sc Scenario) *Report {
 			r.finishVotes(cctx, wr)
 		case KindSession:
 			r.finishSession(cctx, wr)
+		case KindEvent:
+			r.finishEvent(cctx, wr)
 		case KindSoak:
 			r.finishSoakRun(wr)
 		}

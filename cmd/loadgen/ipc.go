@@ -24,6 +24,7 @@ const (
 	opReport    = "report"    // reply with everything measured
 	opStop      = "stop"      // close every phone, reply, exit
 	opForget    = "forget"    // close a room's phones and fold its figures into the totals
+	opNotice    = "notice"    // an organizer's announcement: who should get it, when it was sent
 	opReply     = "reply"     // worker → coordinator: the answer to a request
 	opDelivered = "delivered" // worker → coordinator: every phone has a mark's event
 )
@@ -44,6 +45,8 @@ type Msg struct {
 	Report    *WorkerReport `json:"report,omitempty"`
 	// Room names the room of opForget.
 	Room string `json:"room,omitempty"`
+	// Notice is an announcement to watch for (opNotice).
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // WorkerInit configures a worker.

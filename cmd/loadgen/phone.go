@@ -63,6 +63,7 @@ type phone struct {
 	group     int
 	submitted int // step index whose group text this phone submitted (-1)
 	answered  map[int]bool
+	notices   map[string]*phoneNotice // announcements, by text
 }
 
 // newPhone makes phone g of a batch; whether it stays quiet and has a
@@ -379,6 +380,8 @@ func (p *phone) onFrame(b []byte, now time.Time) {
 		p.onError(env)
 	case wire.TypeRemoved:
 		p.w.count("removed", 1)
+	case wire.TypeNotice:
+		p.onNotice(env, now, replay)
 	}
 }
 
@@ -396,6 +399,7 @@ func (p *phone) onSnapshot(env envelope) {
 	if s.You != nil {
 		p.group = s.You.Group
 	}
+	p.noticeInSnapshot(s.Announcement)
 	p.mu.Unlock()
 	if p.b.Behavior.Act {
 		p.onStep(s.Step)

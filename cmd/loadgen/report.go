@@ -51,6 +51,10 @@ type Report struct {
 	Notes    []string                  `json:"notes,omitempty"`
 	Dir      string                    `json:"dir,omitempty"`
 	Failed   string                    `json:"failed,omitempty"`
+
+	// Overview is what the organizer's overview of a conference event
+	// cost and how far behind the rooms it was (event runs).
+	Overview *OverviewReport `json:"overview,omitempty"`
 }
 
 // Result is one measured figure.
@@ -145,6 +149,7 @@ func machine() Machine {
 var infoCounters = map[string]bool{
 	"phones": true, "joined": true, "reconnect": true, "reconnect_recovered": true,
 	"reconnect_snapshot": true, "dropped": true, "ack_after_retry": true, "forgotten_phones": true,
+	"announcement_live": true, "announcement_replayed": true, "announcement_snapshot": true,
 }
 
 // isError reports whether a counter counts a failure.
@@ -201,7 +206,13 @@ func (r *run) buildReport(wr *WorkerReport) *Report {
 	rep.Rounds = append(rep.Rounds, r.rounds...)
 	rep.Notes = append(rep.Notes, r.notes...)
 	rep.Extra = r.extra
+	rep.Overview = r.overview
 	r.mu.Unlock()
+	if r.event != nil && r.event.ov != nil {
+		for k, n := range r.event.ov.errorCounts() {
+			rep.Errors[k] += int64(n)
+		}
+	}
 	for _, rm := range r.rooms {
 		if rm.fac == nil {
 			continue
@@ -280,6 +291,7 @@ func (rep *Report) Print(w io.Writer) {
 	printLatencies(tw, "submission acks", rep.Acks)
 	printLatencies(tw, "joins", rep.Joins)
 	printLatencies(tw, "facilitator commands (sent → ack)", rep.Commands)
+	rep.Overview.print(tw)
 	if len(rep.Rounds) > 0 {
 		fmt.Fprintln(tw, "\nround\tsystem\tevents\tdeliveries\tseconds\tcpu s\tcpu/delivery µs\tp99 ms\tthroughput/s")
 		for _, r := range rep.Rounds {

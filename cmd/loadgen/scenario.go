@@ -96,8 +96,10 @@ type Churn struct {
 type Scenario struct {
 	Name string `yaml:"name" json:"name"`
 	// Kind picks the runner: fanout (step changes to one room, optionally
-	// alternating with the raw baseline), idle, votes, joins, or session
-	// (every room runs its plan with a facilitator).
+	// alternating with the raw baseline), idle, votes, joins, session
+	// (every room runs its plan with a facilitator), or event (a session
+	// whose rooms are one conference event, with the organizer's overview
+	// open).
 	Kind string `yaml:"kind" json:"kind"`
 	// Plan is the plan id rooms are created from.
 	Plan      string `yaml:"plan" json:"plan"`
@@ -130,6 +132,9 @@ type Scenario struct {
 	StartSpread Duration `yaml:"start_spread" json:"start_spread"`
 	// For is how long a soak starts new generations of rooms (soak).
 	For Duration `yaml:"for" json:"for,omitempty"`
+	// AnnounceAfter is when the organizer sends an announcement to every
+	// room, counted from the first facilitator command (event; 0: none).
+	AnnounceAfter Duration `yaml:"announce_after" json:"announce_after,omitempty"`
 	// NoFacilitator leaves rooms without a facilitator (idle).
 	NoFacilitator bool `yaml:"no_facilitator" json:"no_facilitator"`
 	// Checks turns correctness checks into the exit status.
@@ -148,6 +153,7 @@ const (
 	KindJoins   = "joins"
 	KindSession = "session"
 	KindSoak    = "soak"
+	KindEvent   = "event" // a session whose rooms are one conference event, with the organizer's overview open
 )
 
 // presets are the built-in scenarios; issue 5's targets name them.
@@ -195,6 +201,15 @@ var presets = map[string]Scenario{
 		For: Duration(2 * time.Minute), Checks: true,
 		Behavior: Behavior{Act: true, Window: Duration(time.Second), ChangeVote: 0.3, Quiet: 0.05, Edits: 2, Submit: true, Nicknames: 0.5},
 		Churn:    Churn{Every: Duration(2 * time.Second), Share: 0.03, Offline: Duration(500 * time.Millisecond)},
+	},
+	// event: a conference event of 500 tables of 20 (issue 8), run like
+	// the conference, with the organizer's overview open all along.
+	"event": {
+		Kind: KindEvent, Plan: planConference, Rooms: 500, Phones: 20, Instances: 3, NATS: "own",
+		JoinRate: 500, Timers: true, StepTimeout: Duration(30 * time.Second), StartSpread: Duration(30 * time.Second),
+		AnnounceAfter: Duration(60 * time.Second), Checks: true,
+		Behavior: Behavior{Act: true, Window: Duration(4 * time.Second), ChangeVote: 0.2, Quiet: 0.1, Edits: 3, Submit: true, Nicknames: 0.3},
+		Churn:    Churn{Every: Duration(10 * time.Second), Share: 0.02, Offline: Duration(2 * time.Second)},
 	},
 	"smoke": {
 		Kind: KindSession, Plan: planSmoke, Rooms: 3, Phones: 100, Instances: 1, NATS: "embedded",
@@ -270,7 +285,7 @@ func parseScenario(base Scenario, src []byte) (Scenario, error) {
 func (sc *Scenario) Validate(maxPhones int) error {
 	var problems []string
 	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
-	kinds := []string{KindFanout, KindIdle, KindVotes, KindJoins, KindSession, KindSoak}
+	kinds := []string{KindFanout, KindIdle, KindVotes, KindJoins, KindSession, KindSoak, KindEvent}
 	if !slices.Contains(kinds, sc.Kind) {
 		bad("kind must be one of %s, not %q", strings.Join(kinds, ", "), sc.Kind)
 	}
@@ -306,6 +321,9 @@ func (sc *Scenario) Validate(maxPhones int) error {
 	}
 	if sc.Kind == KindFanout && sc.StepChanges < 1 {
 		bad("fanout needs step_changes")
+	}
+	if sc.Kind == KindEvent && (sc.Rooms > maxEventRooms || sc.NoFacilitator) {
+		bad("an event has 1 to %d rooms, each with a facilitator", maxEventRooms)
 	}
 	if sc.Kind == KindSoak && sc.For <= 0 {
 		bad("a soak needs for: how long it runs")

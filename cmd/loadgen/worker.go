@@ -30,6 +30,7 @@ type worker struct {
 	rooms    map[string]*roomTrack
 	phones   []*phone
 	churns   map[string]context.CancelFunc
+	notices  map[string]*noticeWatch // announcements, by text
 	phonesWG sync.WaitGroup
 
 	cmu      sync.Mutex
@@ -138,6 +139,13 @@ func (wk *worker) handle(m Msg) {
 		reply(Msg{Status: wk.status()})
 	case opReport:
 		reply(Msg{Report: wk.report()})
+	case opNotice:
+		if m.Notice == nil {
+			reply(Msg{Err: "notice without an announcement"})
+			return
+		}
+		wk.notice(*m.Notice)
+		reply(Msg{})
 	case opForget:
 		go func() {
 			wk.forget(m.Room)
@@ -361,6 +369,7 @@ func (wk *worker) report() *WorkerReport {
 		}
 		rep.Answered[rt.id] = answered
 	}
+	wk.noticeReport(rep)
 	return rep
 }
 
