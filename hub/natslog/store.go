@@ -40,6 +40,10 @@ type Config struct {
 	DuplicateWindow time.Duration
 }
 
+// MaxFollowers bounds the consumers on the room log: the rooms followed
+// at once, summed over all instances.
+const MaxFollowers = 100_000
+
 // Store is the JetStream-backed room log and registry.
 type Store struct {
 	nc     *nats.Conn
@@ -89,6 +93,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		MaxMsgSize:  maxEventSize,
 		Discard:     jetstream.DiscardOld,
 		AllowDirect: true,
+		// Every instance follows every room it serves with its own
+		// consumer; NATS's default of 1,000 per stream is one conference
+		// of 500 rooms on two instances.
+		MaxConsumers: MaxFollowers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create stream %s: %w", StreamName, err)
