@@ -10,8 +10,8 @@ func (s *Server) routes() {
 	e := s.engine
 	e.Use(s.requestID(), s.accessLog(), s.recover())
 
-	e.GET("/healthz", s.handleHealth)
-	e.GET("/readyz", s.handleReady)
+	s.getAndHead("/healthz", s.handleHealth)
+	s.getAndHead("/readyz", s.handleReady)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.deps.Metrics, promhttp.HandlerOpts{})))
 
 	api := e.Group("/api")
@@ -30,7 +30,14 @@ func (s *Server) routes() {
 	api.DELETE("/events/:event", s.handleEventDelete)
 
 	e.GET("/ws", s.handleWebsocket)
-	e.GET("/qr/:file", s.handleQR)
+	s.getAndHead("/qr/:file", s.handleQR)
 
 	s.staticRoutes()
+}
+
+// getAndHead routes GET and HEAD to one handler: load balancers, uptime
+// checks and link checkers ask with HEAD (net/http sends no body for it).
+func (s *Server) getAndHead(path string, h gin.HandlerFunc) {
+	s.engine.GET(path, h)
+	s.engine.HEAD(path, h)
 }

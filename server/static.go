@@ -41,14 +41,14 @@ func (s *Server) staticRoutes() {
 			a.serve(c)
 		}
 	}
-	s.engine.GET("/", page("index.html"))
-	s.engine.GET("/j/:code", page("index.html"))
-	s.engine.GET("/new", page("new.html"))
-	s.engine.GET("/f/:room", page("facilitator.html"))
-	s.engine.GET("/p/:room", page("presenter.html"))
-	s.engine.GET("/e/:event", page("event.html"))
-	s.engine.GET("/e/:event/sheet", page("sheet.html"))
-	s.engine.GET("/static/*path", func(c *gin.Context) {
+	s.getAndHead("/", page("index.html"))
+	s.getAndHead("/j/:code", page("index.html"))
+	s.getAndHead("/new", page("new.html"))
+	s.getAndHead("/f/:room", page("facilitator.html"))
+	s.getAndHead("/p/:room", page("presenter.html"))
+	s.getAndHead("/e/:event", page("event.html"))
+	s.getAndHead("/e/:event/sheet", page("sheet.html"))
+	s.getAndHead("/static/*path", func(c *gin.Context) {
 		a := files["static/"+strings.TrimPrefix(c.Param("path"), "/")]
 		if a == nil {
 			c.Status(http.StatusNotFound)

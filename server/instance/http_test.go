@@ -49,6 +49,18 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if code, body := get(t, in.URL()+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Fatalf("readyz %d %s", code, body)
 	}
+	// Uptime checks and load balancers ask with HEAD: the same status, no body.
+	for _, path := range []string{"/healthz", "/readyz", "/", "/j/ABC234", "/static/js/phone.js"} {
+		resp, err := http.Head(in.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(b) != 0 {
+			t.Fatalf("HEAD %s: %d with %d bytes", path, resp.StatusCode, len(b))
+		}
+	}
 	r := it.CreateRoom(t, in, "test-plan")
 	it.Participant(t, r.Code, in)
 	code, body := get(t, in.URL()+"/metrics")
