@@ -128,3 +128,26 @@ func roomInputCount(ctx context.Context, natsURL, roomID string) (uint64, error)
 	}
 	return info.State.Subjects[subject], nil
 }
+
+// roomLogBytes reads the size of the room log stream: messages and bytes
+// over every room in it.
+func roomLogBytes(ctx context.Context, natsURL string) (msgs, bytes uint64, err error) {
+	nc, err := nats.Connect(natsURL, nats.Name("loadgen stream info"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("room log size: connect: %w", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return 0, 0, fmt.Errorf("room log size: %w", err)
+	}
+	st, err := js.Stream(ctx, roomLogStream)
+	if err != nil {
+		return 0, 0, fmt.Errorf("room log size: %w", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("room log size: %w", err)
+	}
+	return info.State.Msgs, info.State.Bytes, nil
+}

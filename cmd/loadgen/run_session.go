@@ -195,6 +195,16 @@ func (r *run) finishSession(ctx context.Context, wr *WorkerReport) {
 	r.check("the server's reports count every acknowledged answer", bad == 0, "%s", orDefault(detail, fmt.Sprintf("%d rooms", len(r.rooms))))
 	r.check("every room ran to its end", ended == len(r.rooms), "%d of %d ended", ended, len(r.rooms))
 	r.check("no errors", r.errorCount(wr) == 0, "%d (see errors; late input refused as stale or not_open is not counted)", r.errorCount(wr))
+	// What a room costs on disk, for sizing: the whole room log over the
+	// rooms in it.
+	if r.natsURL != "" && len(r.rooms) > 0 {
+		if msgs, bytes, err := roomLogBytes(ctx, r.natsURL); err == nil {
+			r.result("room log per room (JetStream, one replica)", round2(float64(bytes)/float64(len(r.rooms))/1024), "KB", "", nil)
+			r.result("room log events per room", round2(float64(msgs)/float64(len(r.rooms))), "", "", nil)
+		} else {
+			r.note("%v", err)
+		}
+	}
 }
 
 // checkReports fetches each room's report and compares it with what the
