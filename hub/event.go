@@ -18,7 +18,6 @@ import (
 const (
 	MaxEventRooms    = 1000
 	MaxRoomName      = 60
-	MaxAnnouncement  = 280
 	eventIDLength    = 20
 	derivedKeyLength = 32
 )
@@ -150,67 +149,6 @@ func (h *Hub) OrganizerEvent(ctx context.Context, id, key string) (*EventRecord,
 		return nil, wire.Errorf(wire.CodeUnauthorized, "the organizer key is not valid for this event")
 	}
 	return rec, nil
-}
-
-// Announce sends an announcement to every room of an event, and moves
-// every room to step goTo if it is not nil. It returns how many rooms got
-// the announcement and how many moved.
-func (h *Hub) Announce(ctx context.Context, id, key, text string, goTo *int) (announced, moved int, err error) {
-	rec, err := h.OrganizerEvent(ctx, id, key)
-	if err != nil {
-		return 0, 0, err
-	}
-	if rec.Closed {
-		return 0, 0, wire.Errorf(wire.CodeEnded, "the event is closed")
-	}
-	text, err = wire.CheckText(strings.TrimSpace(text), MaxAnnouncement)
-	if err != nil {
-		return 0, 0, err
-	}
-	if text == "" && goTo == nil {
-		return 0, 0, wire.Errorf(wire.CodeInvalid, "give a text, a step, or both")
-	}
-	annID := randomString(12)
-	for _, er := range rec.Rooms {
-		err := h.withRunner(ctx, er.Room, func(r *runner) error {
-			if text != "" {
-				ev := &room.Event{Type: room.EvAnnounce, At: h.now(), Announce: &room.Announcement{ID: annID, Text: text}}
-				if _, err := h.append(ctx, r.id, ev, r.id+"/announce/"+annID, 0); err != nil {
-					return err
-				}
-				announced++
-			}
-			if goTo != nil {
-				ok, err := h.moveRoom(ctx, r, *goTo)
-				if err != nil {
-					return err
-				}
-				if ok {
-					moved++
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return announced, moved, err
-		}
-	}
-	return announced, moved, nil
-}
-
-// moveRoom moves a room to a step unless it is there or has ended.
-func (h *Hub) moveRoom(ctx context.Context, r *runner, to int) (bool, error) {
-	pos, err := h.appendControl(ctx, r, "", func(st *room.State) (*room.Event, error) {
-		if st.Ended || st.Step == to {
-			return nil, nil
-		}
-		return room.Decide(st, room.Actor{Role: wire.RoleFacilitator}, gotoFrame(to), randomSeed())
-	})
-	return pos > 0, err
-}
-
-func gotoFrame(to int) wire.In {
-	return wire.In{Type: wire.TypeGoto, Data: []byte(fmt.Sprintf(`{"step":%d}`, to))}
 }
 
 // withRunner runs fn with a room's runner held.

@@ -137,6 +137,10 @@ type Config struct {
 	// never acknowledges it: from outside, the instance died right after
 	// appending. It exists for fault-injection tests.
 	DieAfterAppend func() bool
+	// FailAnnounce, when set, is asked before an organizer's announcement
+	// is sent to a room; if it returns true, that room fails as if its log
+	// were unavailable. It exists for fault-injection tests.
+	FailAnnounce func(roomID string) bool
 }
 
 func (c Config) withDefaults() Config {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -62,8 +63,11 @@ type RoomSummary struct {
 
 // overview serves one event's overview to this instance's organizer
 // sessions. It follows every room of the event while any organizer is
-// connected and redraws the summary every overviewInterval, sending it
-// only when it changed.
+// connected and redraws the summary every overviewInterval. A session
+// gets the whole picture once, in an overview frame, at the first drawing
+// after it attached; from then on it gets overview_changes frames with
+// only the rooms whose summary changed since the previous drawing, and
+// the event's totals, and nothing when nothing changed.
 type overview struct {
 	hub *Hub
 	id  string // the event's id; never changes
@@ -71,11 +75,38 @@ type overview struct {
 	// rec is replaced by refresh, under mu.
 	rec *EventRecord
 
-	mu       sync.Mutex
-	sessions map[*Session]struct{}
+	mu sync.Mutex
+	// sessions maps every organizer session to whether it has had the
+	// whole picture; those that have hold the picture in drawn.
+	sessions map[*Session]bool
 	runners  map[string]*runner
-	last     []byte
+	drawn    *drawing
 	stop     chan struct{}
+}
+
+// drawing is one drawing of the overview, each part encoded: what every
+// organizer that has had the whole picture now shows.
+type drawing struct {
+	head  overviewHead
+	rooms []json.RawMessage
+	ids   []string       // the rooms' ids, in the order of rooms
+	byID  map[string]int // room id -> index in rooms
+}
+
+// overviewHead is the event-level part of the overview.
+type overviewHead struct {
+	Event        string `json:"event"`
+	Name         string `json:"name"`
+	Plan         string `json:"plan"`
+	Closed       bool   `json:"closed"`
+	Participants int    `json:"participants"`
+}
+
+// overviewFrame is the data of overview and overview_changes frames: the
+// shape of OverviewView, with the rooms already encoded.
+type overviewFrame struct {
+	overviewHead
+	Rooms []json.RawMessage `json:"rooms"`
 }
 
 // attachOrganizer adds an organizer session to its event's overview.
@@ -83,17 +114,17 @@ func (h *Hub) attachOrganizer(s *Session, rec *EventRecord, w wire.Welcome) {
 	h.mu.Lock()
 	o := h.overviews[rec.ID]
 	if o == nil {
-		o = &overview{hub: h, id: rec.ID, rec: rec, sessions: map[*Session]struct{}{}, runners: map[string]*runner{}, stop: make(chan struct{})}
+		o = &overview{hub: h, id: rec.ID, rec: rec, sessions: map[*Session]bool{}, runners: map[string]*runner{}, stop: make(chan struct{})}
 		h.overviews[rec.ID] = o
 		go o.run()
 	}
 	h.mu.Unlock()
-	o.mu.Lock()
-	o.sessions[s] = struct{}{}
-	o.last = nil // the newcomer gets the next drawing at once
-	o.mu.Unlock()
 	s.overview = o
+	o.mu.Lock()
+	// The welcome goes first; the whole picture follows at the next drawing.
 	s.send(wire.Out{Type: wire.TypeWelcome, Data: w})
+	o.sessions[s] = false
+	o.mu.Unlock()
 }
 
 func (h *Hub) detachOrganizer(s *Session) {
@@ -190,26 +221,77 @@ func (o *overview) releaseAll() {
 	}
 }
 
+// draw redraws the overview: the whole picture to sessions that have not
+// had it, the changes since the previous drawing to the others.
 func (o *overview) draw() {
-	v := o.view()
-	data, err := json.Marshal(v)
+	d, err := encodeDrawing(o.view())
 	if err != nil {
+		o.hub.logger.Error("overview: encode drawing", "event", o.id, "err", err)
 		return
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if bytes.Equal(data, o.last) {
+	prev := o.drawn
+	o.drawn = d
+	var fresh, current []*Session
+	for s, hasPicture := range o.sessions {
+		if hasPicture {
+			current = append(current, s)
+		} else {
+			fresh = append(fresh, s)
+			o.sessions[s] = true
+		}
+	}
+	if len(fresh) > 0 {
+		o.send(fresh, wire.TypeOverview, overviewFrame{overviewHead: d.head, Rooms: d.rooms})
+	}
+	if len(current) == 0 || prev == nil {
 		return
 	}
-	o.last = data
-	f, err := wire.NewFrame(wire.Out{Type: wire.TypeOverview, Data: json.RawMessage(data)})
+	if changed := d.changedSince(prev); len(changed) > 0 || d.head != prev.head {
+		o.send(current, wire.TypeOverviewChanges, overviewFrame{overviewHead: d.head, Rooms: changed})
+	}
+}
+
+// send queues one frame to sessions. Called with mu held.
+func (o *overview) send(to []*Session, typ string, data overviewFrame) {
+	f, err := wire.NewFrame(wire.Out{Type: typ, Data: data})
 	if err != nil {
+		o.hub.logger.Error("overview: encode frame", "event", o.id, "type", typ, "err", err)
 		return
 	}
-	for s := range o.sessions {
+	for _, s := range to {
 		s.conn.Send(f)
 	}
-	o.hub.metrics.out(wire.TypeOverview, len(o.sessions))
+	o.hub.metrics.out(typ, len(to))
+}
+
+// encodeDrawing encodes a view room by room, so that drawings can be
+// compared room by room.
+func encodeDrawing(v OverviewView) (*drawing, error) {
+	d := &drawing{head: overviewHead{Event: v.Event, Name: v.Name, Plan: v.Plan, Closed: v.Closed, Participants: v.Participants},
+		rooms: make([]json.RawMessage, len(v.Rooms)), ids: make([]string, len(v.Rooms)), byID: make(map[string]int, len(v.Rooms))}
+	for i, r := range v.Rooms {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, fmt.Errorf("encode room %s: %w", r.Room, err)
+		}
+		d.rooms[i], d.ids[i] = b, r.Room
+		d.byID[r.Room] = i
+	}
+	return d, nil
+}
+
+// changedSince returns the rooms whose summary differs from prev's, in
+// the event's order; never nil.
+func (d *drawing) changedSince(prev *drawing) []json.RawMessage {
+	changed := []json.RawMessage{}
+	for i, id := range d.ids {
+		if j, ok := prev.byID[id]; !ok || !bytes.Equal(d.rooms[i], prev.rooms[j]) {
+			changed = append(changed, d.rooms[i])
+		}
+	}
+	return changed
 }
 
 func (o *overview) view() OverviewView {

@@ -123,8 +123,19 @@ func (s *Server) handleEventSheetCSV(c *gin.Context) {
 }
 
 type announceRequest struct {
+	ID   string `json:"id"`
 	Text string `json:"text"`
 	Step *int   `json:"step"`
+}
+
+// announceResponse is an announcement's result; when some rooms failed it
+// also carries the error fields of every REST error, so that a client that
+// reads only those sees a retryable failure.
+type announceResponse struct {
+	*hub.AnnounceResult
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	Retry   bool   `json:"retry,omitempty"`
 }
 
 func (s *Server) handleEventAnnounce(c *gin.Context) {
@@ -132,15 +143,37 @@ func (s *Server) handleEventAnnounce(c *gin.Context) {
 	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with text and/or step"))
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with text and/or step, and optionally id"))
 		return
 	}
-	announced, moved, err := s.deps.Hub.Announce(c.Request.Context(), c.Param("event"), bearer(c), req.Text, req.Step)
+	res, err := s.deps.Hub.Announce(c.Request.Context(), c.Param("event"), bearer(c), hub.Announcement{ID: req.ID, Text: req.Text, Step: req.Step})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"announced": announced, "moved": moved})
+	if len(res.Failed) == 0 {
+		c.JSON(http.StatusOK, announceResponse{AnnounceResult: res})
+		return
+	}
+	// Some rooms failed: the status is that of a failure a retry may
+	// complete (else of the first), and the body says which rooms, and
+	// that sending the same id again completes them.
+	first := res.Failed[0]
+	for _, f := range res.Failed {
+		if f.Retry {
+			first = f
+			break
+		}
+	}
+	status, ok := statusOf[first.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	msg := fmt.Sprintf("the announcement failed in %d of %d rooms (%s)", len(res.Failed), res.Rooms, first.Message)
+	if res.Retry() {
+		msg += "; send the same request again, with the same id, to complete them"
+	}
+	c.JSON(status, announceResponse{AnnounceResult: res, Code: string(first.Code), Message: msg, Retry: res.Retry()})
 }
 
 func (s *Server) handleEventClose(c *gin.Context) {

@@ -18,9 +18,12 @@ import (
 
 // overviewClient is the organizer's live overview of a conference event,
 // connected to one instance for the whole run, as the organizer's screen
-// would be. It keeps every frame's arrival time and size, the latest
-// drawing, and for every room the moments its step changed in the
-// overview, so that the time from a facilitator's command to the
+// would be. The server sends the whole picture (overview) once per
+// connection and then only the rooms that changed (overview_changes); the
+// client applies them as the overview page does. It keeps every frame's
+// arrival time and size, the latest picture, and for every room the
+// moments its step changed in the overview (from whole pictures and
+// changes alike), so that the time from a facilitator's command to the
 // overview showing it can be read afterwards on the machine's one clock.
 // It reconnects when the server closes it, and counts why.
 type overviewClient struct {
@@ -34,8 +37,9 @@ type overviewClient struct {
 	ws       *websocket.Conn
 	frames   []ovFrame
 	changes  map[string][]ovChange // by room id
-	latest   *ovView
-	changed  chan struct{} // closed and replaced on every drawing
+	latest   *ovView               // the whole picture, with every change applied
+	index    map[string]int        // room id -> index in latest.Rooms
+	changed  chan struct{}         // closed and replaced on every drawing
 	connects int
 	errs     map[string]int
 }
@@ -179,8 +183,9 @@ func (o *overviewClient) readLoop(ws *websocket.Conn) error {
 	}
 }
 
-// onFrame records one frame; an overview drawing is decoded and compared
-// with the last, room by room.
+// onFrame records one frame: a whole picture replaces the latest, changes
+// are applied to it, and either is compared with what the overview showed
+// before, room by room.
 func (o *overviewClient) onFrame(b []byte, at time.Time) {
 	env, err := parseEnvelope(b)
 	if err != nil {
@@ -188,7 +193,7 @@ func (o *overviewClient) onFrame(b []byte, at time.Time) {
 		return
 	}
 	switch env.Type {
-	case wire.TypeOverview:
+	case wire.TypeOverview, wire.TypeOverviewChanges:
 	case wire.TypeError:
 		o.count("overview_error:" + string(decodeError(env.Data).Code))
 		return
@@ -203,6 +208,15 @@ func (o *overviewClient) onFrame(b []byte, at time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.frames = append(o.frames, ovFrame{at: at, size: len(b)})
+	if env.Type == wire.TypeOverview {
+		o.latest = &v
+		o.index = make(map[string]int, len(v.Rooms))
+		for i, rm := range v.Rooms {
+			o.index[rm.Room] = i
+		}
+	} else if !o.applyChanges(&v) {
+		return
+	}
 	for _, rm := range v.Rooms {
 		if !rm.Loaded {
 			continue
@@ -212,9 +226,29 @@ func (o *overviewClient) onFrame(b []byte, at time.Time) {
 			o.changes[rm.Room] = append(ch, ovChange{at: at, step: rm.Step})
 		}
 	}
-	o.latest = &v
 	close(o.changed)
 	o.changed = make(chan struct{})
+}
+
+// applyChanges applies an overview_changes frame to the latest picture:
+// the event's fields, and every room it lists, replaced whole. It reports
+// false for changes that came before any picture (a protocol error).
+// Called with mu held.
+func (o *overviewClient) applyChanges(v *ovView) bool {
+	if o.latest == nil {
+		o.errs["overview_changes_before_picture"]++
+		return false
+	}
+	o.latest.Event, o.latest.Closed, o.latest.Participants = v.Event, v.Closed, v.Participants
+	for _, rm := range v.Rooms {
+		i, ok := o.index[rm.Room]
+		if !ok {
+			o.errs["overview_changes_unknown_room"]++
+			continue
+		}
+		o.latest.Rooms[i] = rm
+	}
+	return true
 }
 
 func (o *overviewClient) count(key string) {
@@ -223,8 +257,9 @@ func (o *overviewClient) count(key string) {
 	o.mu.Unlock()
 }
 
-// waitFor blocks until cond holds for the latest drawing, ctx ends, or
-// timeout passes; it reports whether cond held. cond must not keep v.
+// waitFor blocks until cond holds for the latest picture, ctx ends, or
+// timeout passes; it reports whether cond held. cond must not keep v,
+// which later changes are applied to.
 func (o *overviewClient) waitFor(ctx context.Context, timeout time.Duration, cond func(v *ovView) bool) bool {
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()

@@ -138,12 +138,7 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 	case EvCombine:
 		return s.applyCombine(ev)
 	case EvAnnounce:
-		a := ev.Announce
-		if a == nil || (s.Announcement != nil && s.Announcement.ID == a.ID) {
-			return Changes{Ignored: true}
-		}
-		s.Announcement = &Announcement{ID: a.ID, Text: a.Text, At: ev.At}
-		return Changes{Parts: PartNotice}
+		return s.applyAnnounce(logSeq, ev)
 	}
 	return Changes{Ignored: true}
 }
@@ -238,6 +233,9 @@ func (s *State) applyGoto(ev *Event) Changes {
 	}
 	wasShared := Shared(s.Current().Kind)
 	formed := s.enterStep(g.To, g.Seed)
+	if g.Announce != "" {
+		s.markAnnounce(g.Announce).Moved = true
+	}
 	ch := Changes{Parts: PartStep | PartTimer | PartResults | PartProgress}
 	if wasShared || Shared(s.Current().Kind) {
 		ch.Parts |= PartGroups

@@ -176,6 +176,10 @@ type Goto struct {
 	// Seed shuffles the groups formed on entering a breakout or actions
 	// step when there are none yet.
 	Seed uint64 `json:"seed,omitempty"`
+	// Announce is the id of the organizer's announcement this move is part
+	// of, if any: the room remembers that it was moved for it, so that a
+	// retried announcement does not move the room again.
+	Announce string `json:"announce,omitempty"`
 }
 
 // Toggle is an on/off change that applies to one step (input, reveal) or

@@ -31,6 +31,9 @@ type State struct {
 	LastAt int64
 	// Announcement is the organizer's latest announcement, if any.
 	Announcement *Announcement
+	// announced records every organizer announcement the room got, by id,
+	// so that a retried announcement is not shown twice (see announce.go).
+	announced map[string]*AnnounceMark
 
 	// Seq counts the events applied: the room sequence every frame carries.
 	Seq uint64
@@ -117,6 +120,7 @@ func New() *State {
 		groupOf:      map[string]int{},
 		itemByKey:    map[string]*Item{},
 		itemByID:     map[string]*Item{},
+		announced:    map[string]*AnnounceMark{},
 	}
 }
 

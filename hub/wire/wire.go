@@ -56,26 +56,27 @@ const (
 
 // Server-to-client message types.
 const (
-	TypeWelcome       = "welcome"        // reply to hello
-	TypeSnapshot      = "snapshot"       // the whole view of the room for this connection
-	TypeAck           = "ack"            // a command or submission took effect
-	TypeError         = "error"          // a frame was refused
-	TypePong          = "pong"           // reply to ping
-	TypeRoom          = "room"           // room status: locked, ended, counts
-	TypeStep          = "step"           // the current step and its state
-	TypeTimerView     = "timer"          // the step timer (same name as the command)
-	TypeYou           = "you"            // the participant's own identity and answer
-	TypeResults       = "results"        // tallies of the current step
-	TypeProgress      = "progress"       // how many answered the current step (staff only)
-	TypeRoster        = "roster"         // every participant, in snapshots and after a resume (staff only)
-	TypeRosterChanges = "roster_changes" // who joined and who left since the last roster frame (staff only)
-	TypeRemoved       = "removed"        // this participant was removed
-	TypeGroup         = "group"          // the participant's group and its shared text
-	TypeGroupList     = "groups"         // every group and its draft (staff only; same name as the command)
-	TypeItem          = "item"           // one moderation queue item, new or changed (staff only)
-	TypeScreen        = "screen"         // the approved items on the big screen
-	TypeNotice        = "announcement"   // the organizer's announcement to every room of an event
-	TypeOverview      = "overview"       // every room of an event at a glance (organizers)
+	TypeWelcome         = "welcome"          // reply to hello
+	TypeSnapshot        = "snapshot"         // the whole view of the room for this connection
+	TypeAck             = "ack"              // a command or submission took effect
+	TypeError           = "error"            // a frame was refused
+	TypePong            = "pong"             // reply to ping
+	TypeRoom            = "room"             // room status: locked, ended, counts
+	TypeStep            = "step"             // the current step and its state
+	TypeTimerView       = "timer"            // the step timer (same name as the command)
+	TypeYou             = "you"              // the participant's own identity and answer
+	TypeResults         = "results"          // tallies of the current step
+	TypeProgress        = "progress"         // how many answered the current step (staff only)
+	TypeRoster          = "roster"           // every participant, in snapshots and after a resume (staff only)
+	TypeRosterChanges   = "roster_changes"   // who joined and who left since the last roster frame (staff only)
+	TypeRemoved         = "removed"          // this participant was removed
+	TypeGroup           = "group"            // the participant's group and its shared text
+	TypeGroupList       = "groups"           // every group and its draft (staff only; same name as the command)
+	TypeItem            = "item"             // one moderation queue item, new or changed (staff only)
+	TypeScreen          = "screen"           // the approved items on the big screen
+	TypeNotice          = "announcement"     // the organizer's announcement to every room of an event
+	TypeOverview        = "overview"         // every room of an event at a glance (organizers)
+	TypeOverviewChanges = "overview_changes" // the rooms whose summary changed since the last overview frame, and the totals (organizers)
 )
 
 // Roles a connection can take.

@@ -117,9 +117,8 @@ func TestConferenceEvent(t *testing.T) {
 		}
 	}
 	// The overview agrees with what was sent.
-	var ov hub.OverviewView
-	if _, err := org.Wait(ctx, func(f client.Frame) bool {
-		if f.Type != wire.TypeOverview || f.Decode(&ov) != nil || len(ov.Rooms) != 50 {
+	ov, err := waitPicture(t, org, func(ov *hub.OverviewView) bool {
+		if len(ov.Rooms) != 50 {
 			return false
 		}
 		for _, r := range ov.Rooms {
@@ -128,8 +127,9 @@ func TestConferenceEvent(t *testing.T) {
 			}
 		}
 		return ov.Participants == 100
-	}); err != nil {
-		t.Fatalf("overview never matched: %+v", ov.Rooms[:2])
+	})
+	if err != nil {
+		t.Fatalf("overview never matched: %+v", ov.Rooms[:min(2, len(ov.Rooms))])
 	}
 	for _, r := range ov.Rooms {
 		if len(r.Warnings) != 1 || r.Warnings[0] != hub.WarnNoFacilitator {
@@ -139,9 +139,8 @@ func TestConferenceEvent(t *testing.T) {
 	// A facilitator connects to room 1: its warning goes away.
 	fk := ev.Rooms[0].FacilitatorURL[strings.Index(ev.Rooms[0].FacilitatorURL, "#key=")+5:]
 	it.Dial(t, wire.Hello{Role: wire.RoleFacilitator, Room: ev.Rooms[0].Room, Key: fk}, a)
-	if _, err := org.Wait(ctx, func(f client.Frame) bool {
-		var v hub.OverviewView
-		return f.Type == wire.TypeOverview && f.Decode(&v) == nil && v.Rooms[0].Facilitators == 1 && len(v.Rooms[0].Warnings) == 0
+	if _, err := waitPicture(t, org, func(v *hub.OverviewView) bool {
+		return v.Rooms[0].Facilitators == 1 && len(v.Rooms[0].Warnings) == 0
 	}); err != nil {
 		t.Fatal("the overview never saw the facilitator")
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -144,8 +145,11 @@ func TestEventOrganizer(t *testing.T) {
 			audit(t, p, axe, what)
 		}
 	}
+	var failRoom atomic.Value // a room whose announcements fail, or ""
+	failRoom.Store("")
 	in := server(t, map[string]string{"web-session": sessionPlan}, func(c *instance.Config) {
 		c.Server.AccessCode = "arrangor-kode"
+		c.Hub.FailAnnounce = func(room string) bool { return failRoom.Load() == room }
 	})
 	base := in.URL()
 
@@ -305,7 +309,9 @@ func TestEventOrganizer(t *testing.T) {
 	ov.shot("4-overview")
 	check(ov, "event overview")
 
-	// An announcement with a move to the plenary.
+	// An announcement with a move to the plenary. Room B fails the first
+	// time; sending again completes it, and no room gets it twice.
+	failRoom.Store(roomB.Room)
 	ov.typeInto("#ann-text", evilAnn)
 	ov.click("#ann-move")
 	ov.wait("steps listed", `document.querySelectorAll('#ann-step option').length === 6 && document.querySelector('#ann-step option[value="3"]').textContent === '4. Det gruppene fant'`)
@@ -313,6 +319,14 @@ func TestEventOrganizer(t *testing.T) {
 	ov.click("#ann-send")
 	ov.wait("confirm dialog", `document.querySelector('#confirm').open`)
 	ov.shot("5-confirm")
+	ov.click("#confirm-ok")
+	ov.wait("partly sent", `document.querySelector('#ann-status').classList.contains('error') && !document.querySelector('#ann-send').disabled`)
+	if got := ov.text("#ann-status"); !strings.HasPrefix(got, "Not sent to 1 of 12 rooms.") {
+		t.Errorf("partial announce status %q", got)
+	}
+	failRoom.Store("")
+	ov.click("#ann-send")
+	ov.wait("confirm dialog again", `document.querySelector('#confirm').open`)
 	ov.click("#confirm-ok")
 	ov.wait("sent", `document.querySelector('#ann-status').classList.contains('ok')`)
 	if got := ov.text("#ann-status"); got != "Sent to 12 rooms. 12 rooms moved to step 4." {

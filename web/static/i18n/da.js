@@ -436,6 +436,8 @@ export default {
   'org.announced.other': 'Sendt til {n} rum.',
   'org.moved.one': '1 rum flyttet til trin {step}.',
   'org.moved.other': '{n} rum flyttet til trin {step}.',
+  'org.announce_partial.one': 'Ikke sendt til 1 af {total} rum. Send igen for at nå det rum: rum, der har fået den, får den ikke to gange.',
+  'org.announce_partial.other': 'Ikke sendt til {n} af {total} rum. Send igen for at nå dem: rum, der har fået den, får den ikke to gange.',
   'org.closed_no_announce': 'Arrangementet er afsluttet, så intet kan sendes.',
   'org.announce_sent_title': 'Sendt fra denne side',
   'org.sent_moved': 'Flyttet til trin {n}',

@@ -437,6 +437,8 @@ export default {
   'org.announced.other': 'Sent to {n} rooms.',
   'org.moved.one': '1 room moved to step {step}.',
   'org.moved.other': '{n} rooms moved to step {step}.',
+  'org.announce_partial.one': 'Not sent to 1 of {total} rooms. Send it again to reach that room: rooms that have it will not get it twice.',
+  'org.announce_partial.other': 'Not sent to {n} of {total} rooms. Send it again to reach them: rooms that have it will not get it twice.',
   'org.closed_no_announce': 'The event is closed, so nothing can be sent.',
   'org.announce_sent_title': 'Sent from this page',
   'org.sent_moved': 'Moved to step {n}',

@@ -436,6 +436,8 @@ export default {
   'org.announced.other': 'Sendt til {n} rom.',
   'org.moved.one': '1 rom flyttet til steg {step}.',
   'org.moved.other': '{n} rom flyttet til steg {step}.',
+  'org.announce_partial.one': 'Ikke sendt til 1 av {total} rom. Send igjen for å nå det rommet: rom som har fått den, får den ikke to ganger.',
+  'org.announce_partial.other': 'Ikke sendt til {n} av {total} rom. Send igjen for å nå dem: rom som har fått den, får den ikke to ganger.',
   'org.closed_no_announce': 'Arrangementet er avsluttet, så ingenting kan sendes.',
   'org.announce_sent_title': 'Sendt fra denne siden',
   'org.sent_moved': 'Flyttet til steg {n}',

@@ -18,6 +18,39 @@ function saveSent(event, list) {
   try { sessionStorage.setItem(sentKey(event), JSON.stringify(list.slice(0, 10))); } catch { /* not kept */ }
 }
 
+// An announcement being sent keeps its id until it has reached every
+// room, so that sending it again (after an error, or after a reload)
+// completes the rooms it missed and does not repeat it in the others.
+const pendingKey = (event) => 'sp.eann.pending.' + event;
+
+function loadPending(event) {
+  try { return JSON.parse(sessionStorage.getItem(pendingKey(event)) || 'null'); } catch { return null; }
+}
+
+function savePending(event, p) {
+  try {
+    if (p) sessionStorage.setItem(pendingKey(event), JSON.stringify(p));
+    else sessionStorage.removeItem(pendingKey(event));
+  } catch { /* kept in memory only */ }
+}
+
+/** newAnnouncementID is 24 random hex digits. */
+function newAnnouncementID() {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * pendingFor returns the announcement to send: the one that did not reach
+ * every room if the organizer sends the same again, else a new one.
+ */
+function pendingFor(org, text, step) {
+  const p = org.pendingAnn || loadPending(org.event);
+  if (p && p.text === text && p.step === step && typeof p.id === 'string') return p;
+  return { id: newAnnouncementID(), text, step, moved: 0 };
+}
+
 function status(el, text, kind = '') {
   el.textContent = text;
   el.className = 'status' + (kind ? ' ' + kind : '');
@@ -103,20 +136,39 @@ async function announceAll(org, e) {
   const btn = $('#ann-send');
   btn.disabled = true;
   status(st, t('org.sending'), 'pending');
+  const pending = pendingFor(org, text, step);
+  org.pendingAnn = pending;
+  savePending(org.event, pending);
   try {
-    const body = {};
+    const body = { id: pending.id };
     if (text) body.text = text;
     if (move) body.step = step;
     const res = await orgFetch(org.key, api(org, '/announce'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    let d = null;
+    try { d = await res.json(); } catch { /* no body */ }
     if (!res.ok) {
-      const code = await errorCode(res);
+      if (d && Array.isArray(d.failed) && d.failed.length) {
+        // Some rooms have it, some not: the same id again completes the rest.
+        pending.moved = (pending.moved || 0) + (d.moved || 0);
+        savePending(org.event, pending);
+        const n = d.failed.length;
+        status(st, t('org.announce_partial', { count: n, n: number(n), total: number(d.rooms || rooms) }), 'error');
+        return;
+      }
+      const code = (d && d.code) || 'internal';
+      if (!(d && d.retry)) forgetPending(org);
       status(st, t(code === 'room_ended' ? 'org.closed_no_announce' : 'error.' + code), 'error');
       return;
     }
-    const d = await res.json();
+    forgetPending(org);
+    d = d || {};
+    // Counted over every try of this announcement: the rooms that have
+    // the text, and the rooms moved for it.
+    const got = (d.announced || 0) + (d.already || 0);
+    const moved = (pending.moved || 0) + (d.moved || 0);
     const parts = [];
-    if (text) parts.push(t('org.announced', { count: d.announced, n: number(d.announced) }));
-    if (move) parts.push(t('org.moved', { count: d.moved, n: number(d.moved), step: step + 1 }));
+    if (text) parts.push(t('org.announced', { count: got, n: number(got) }));
+    if (move) parts.push(t('org.moved', { count: moved, n: number(moved), step: step + 1 }));
     status(st, parts.join(' '), 'ok');
     const list = loadSent(org.event);
     list.unshift({ text, step: move ? step : null, at: Date.now() });
@@ -127,10 +179,16 @@ async function announceAll(org, e) {
     drawCounter();
     drawSent(org);
   } catch {
+    // Perhaps sent, perhaps not: the same id goes with the next try.
     status(st, t('conn.cannot_reach'), 'error');
   } finally {
     btn.disabled = org.isClosed();
   }
+}
+
+function forgetPending(org) {
+  org.pendingAnn = null;
+  savePending(org.event, null);
 }
 
 async function exportReport(org) {
@@ -188,6 +246,7 @@ async function deleteEvent(org) {
     org.conn.stop();
     forgetEventKey(org.event);
     try { sessionStorage.removeItem(sentKey(org.event)); } catch { /* nothing kept */ }
+    forgetPending(org);
     org.gone('org.deleted_title', 'org.deleted_text');
   } catch {
     status(st, t('org.delete_failed'), 'error');

@@ -1,9 +1,11 @@
 // The organizer's live overview of a conference event (/e/EVENT#key=...):
-// every room at a glance from the server's `overview` frames (at most two a
-// second), totals, a filter and sorting, and the event's tools in
-// event-tools.js. With hundreds of rooms the table is never rebuilt: each
-// room has one row, keyed by its id, whose cells change only when their
-// text does; rows are moved only when the order changes.
+// every room at a glance from the server's `overview` frame (the whole
+// picture, once per connection) and `overview_changes` frames (the rooms
+// that changed, at most two a second), totals, a filter and sorting, and
+// the event's tools in event-tools.js. With hundreds of rooms the table
+// is never rebuilt: each room has one row, keyed by its id, whose cells
+// change only when their text does; rows are moved only when the order
+// changes.
 
 import { init, t, onChange, number, language } from './i18n.js';
 import { Conn } from './conn.js';
@@ -31,6 +33,8 @@ const org = {
 };
 
 const WARNINGS = ['no_facilitator', 'idle', 'locked'];
+// The event-level fields of `overview` and `overview_changes`.
+const EVENT_FIELDS = ['event', 'name', 'plan', 'closed', 'participants'];
 
 /** isClosed: the event was closed, or every room of it has ended. */
 org.isClosed = () => {
@@ -248,12 +252,12 @@ function drawSortHeaders() {
 
 // ---- Frames -------------------------------------------------------------
 
+/** onOverview takes the whole picture: every room of the event, in order. */
 function onOverview(ov) {
   const first = !org.ov;
+  ov.rooms = ov.rooms || [];
   org.ov = ov;
   if (first || !org.plan || org.plan.id !== ov.plan) loadPlan(ov.plan);
-  drawHeader();
-  drawTotals();
   const seen = new Set();
   ov.rooms.forEach((r, i) => {
     seen.add(r.room);
@@ -271,9 +275,32 @@ function onOverview(ov) {
       org.rows.delete(id);
     }
   }
+  drawAll();
+}
+
+/**
+ * onChanges applies an `overview_changes` frame: the event's fields, and
+ * the rooms whose summary changed, each whole; other rooms stay as they are.
+ */
+function onChanges(ch) {
+  const ov = org.ov;
+  if (!ov) return; // the whole picture comes first
+  for (const k of EVENT_FIELDS) if (k in ch) ov[k] = ch[k];
+  for (const r of ch.rooms || []) {
+    const row = org.rows.get(r.room);
+    if (!row) continue; // rooms are fixed when the event is created
+    ov.rooms[row.index] = r;
+    updateRow(row, r, false);
+  }
+  drawAll();
+}
+
+function drawAll() {
+  drawHeader();
+  drawTotals();
   applyView();
   drawTools(org);
-  checkDeleted(ov);
+  checkDeleted(org.ov);
 }
 
 /**
@@ -357,6 +384,7 @@ function redrawRows() {
 
 function onFrame(f) {
   if (f.type === 'overview') onOverview(f.data || {});
+  else if (f.type === 'overview_changes') onChanges(f.data || {});
 }
 
 function onState(state, detail) {
