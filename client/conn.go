@@ -6,10 +6,12 @@
 package client
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -73,12 +75,14 @@ const (
 )
 
 // Conn is a server-side websocket connection. An idle connection holds one
-// goroutine (its reader, with a shallow stack) and no write buffer: the
-// writer goroutine starts when a frame is queued and ends when the queue is
-// empty, and pings are timers, not a goroutine per connection.
+// goroutine (its reader, parked in a shallow wait with a 2 KiB stack; see
+// read.go), one timer, and no write buffer: the writer goroutine starts
+// when a frame is queued and ends when the queue is empty.
 type Conn struct {
 	ws  *websocket.Conn
 	raw net.Conn
+	br  *bufio.Reader   // gorilla's read buffer
+	rc  syscall.RawConn // the socket, to wait on; nil: wait inside gorilla
 	cfg Config
 
 	mu          sync.Mutex
@@ -92,40 +96,99 @@ type Conn struct {
 	finished    bool // the close frame is written and the socket closed
 
 	done chan struct{} // closed when finished
-	ping *time.Timer
+	// timer fires for the hello deadline and for every ping: one timer per
+	// connection instead of one for each. Guarded by mu, like the rest.
+	timer   *time.Timer
+	hello   Handler // until the hello deadline has been checked
+	helloBy time.Time
+	pingAt  time.Time
+	stop    func() bool // unregisters from Serve's ctx; nil if it cannot end
 }
 
 // Serve starts a connection and returns at once: a new goroutine becomes
 // the reader (so the HTTP handler that upgraded can return and release its
 // buffers), and a writer goroutine runs whenever there is something to
 // write. newHandler is called once with the Conn, before any frame is read.
-// ctx bounds the connection's life.
-func Serve(ctx context.Context, ws *websocket.Conn, cfg Config, newHandler func(*Conn) Handler) {
-	c := &Conn{ws: ws, raw: ws.UnderlyingConn(), cfg: cfg.withDefaults(), done: make(chan struct{})}
+// When ctx ends, the connection is closed (1001); a ctx that cannot end
+// costs nothing per connection.
+func Serve(ctx context.Context, s *Socket, cfg Config, newHandler func(*Conn) Handler) {
+	c := &Conn{ws: s.ws, raw: s.ws.UnderlyingConn(), br: s.br, cfg: cfg.withDefaults(), done: make(chan struct{})}
+	if c.br != nil {
+		c.rc = rawConnOf(c.raw)
+	}
 	h := newHandler(c)
-	// Pongs go through the writer like every other write.
-	ws.SetPingHandler(func(string) error { return nil })
-	ws.SetCloseHandler(func(int, string) error { return nil })
-	c.ping = time.AfterFunc(c.cfg.PingPeriod, c.pingTick)
+	// Pings from the peer are not answered and its close frame ends the
+	// reader; our pongs, had we any, would go through the writer.
+	c.ws.SetPingHandler(ignoreControl)
+	c.ws.SetCloseHandler(ignoreClose)
+	c.ws.SetPongHandler(c.pong)
+	c.ws.SetReadLimit(c.cfg.MaxFrameBytes)
+	now := time.Now()
+	_ = c.raw.SetReadDeadline(now.Add(c.cfg.PongWait))
+	c.mu.Lock()
+	c.hello, c.helloBy, c.pingAt = h, now.Add(h.HelloTimeout()), now.Add(c.cfg.PingPeriod)
+	c.timer = time.AfterFunc(c.nextTick(now), c.tick)
+	c.mu.Unlock()
+	if ctx.Done() != nil {
+		c.stop = context.AfterFunc(ctx, func() { c.Close(websocket.CloseGoingAway, "server stopping") })
+	}
 	go c.run(ctx, h)
 }
 
-func (c *Conn) run(ctx context.Context, h Handler) {
-	ctx, cancel := context.WithCancel(ctx)
-	hello := time.AfterFunc(h.HelloTimeout(), func() {
-		if !h.HelloReceived() {
-			c.Close(CloseHelloTimeout, "no hello in time")
-		}
-	})
-	stop := context.AfterFunc(ctx, func() { c.Close(websocket.CloseGoingAway, "server stopping") })
-	c.readPump(ctx, h)
-	stop()
-	hello.Stop()
-	cancel()
-	c.Close(websocket.CloseNormalClosure, "")
-	<-c.done
-	c.ping.Stop()
+func ignoreControl(string) error    { return nil }
+func ignoreClose(int, string) error { return nil }
+
+// pong is gorilla's pong handler, for pongs it reads in the middle of a
+// message; read.go takes the others itself.
+func (c *Conn) pong(string) error {
+	c.extendDeadline()
+	return nil
+}
+
+// ended releases what the connection holds once it has finished.
+func (c *Conn) ended(h Handler) {
+	c.mu.Lock()
+	c.timer.Stop()
+	c.hello = nil
+	c.mu.Unlock()
+	if c.stop != nil {
+		c.stop()
+	}
 	h.Closed()
+}
+
+// tick is the connection's timer: it closes a connection that has not said
+// hello by its deadline and pings on schedule.
+func (c *Conn) tick() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	now := time.Now()
+	if c.hello != nil && !now.Before(c.helloBy) {
+		if !c.hello.HelloReceived() {
+			c.closeLocked(CloseHelloTimeout, "no hello in time")
+			return
+		}
+		c.hello = nil
+	}
+	if !now.Before(c.pingAt) {
+		c.pingDue = true
+		c.startWriter()
+		c.pingAt = now.Add(c.cfg.PingPeriod)
+	}
+	c.timer.Reset(c.nextTick(now))
+}
+
+// nextTick is how long until the next ping or the hello deadline. Called
+// with mu held.
+func (c *Conn) nextTick(now time.Time) time.Duration {
+	next := c.pingAt
+	if c.hello != nil && c.helloBy.Before(next) {
+		next = c.helloBy
+	}
+	return next.Sub(now)
 }
 
 var _ interface {
@@ -172,6 +235,11 @@ func (c *Conn) enqueue(fs ...*wire.Frame) bool {
 func (c *Conn) Close(code int, reason string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closeLocked(code, reason)
+}
+
+// closeLocked is Close with mu held.
+func (c *Conn) closeLocked(code int, reason string) {
 	if !c.closing {
 		c.closing, c.closeCode, c.closeReason = true, code, reason
 	}
@@ -185,57 +253,6 @@ func (c *Conn) startWriter() {
 	}
 	c.writing = true
 	go c.writeLoop()
-}
-
-func (c *Conn) pingTick() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closing {
-		return
-	}
-	c.pingDue = true
-	c.startWriter()
-	c.ping.Reset(c.cfg.PingPeriod)
-}
-
-func (c *Conn) readPump(ctx context.Context, h Handler) {
-	c.ws.SetReadLimit(c.cfg.MaxFrameBytes)
-	_ = c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
-	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
-	})
-	for {
-		typ, data, err := c.ws.ReadMessage()
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				c.Close(websocket.CloseMessageTooBig, "frame too large")
-			}
-			return
-		}
-		_ = c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
-		if typ != websocket.TextMessage {
-			f, _ := wire.NewFrame(wire.Out{Type: wire.TypeError, Data: wire.Errorf(wire.CodeBadJSON, "only text frames carrying JSON are accepted")})
-			c.Send(f)
-			continue
-		}
-		c.handle(ctx, h, data)
-		if c.isClosing() {
-			return
-		}
-	}
-}
-
-// handle runs the handler for one frame on a short-lived goroutine and
-// waits for it. Frames are still handled one at a time and in order; the
-// point is the stack: handling a frame runs deep (decoding, storage round
-// trips), and an idle reader should not keep that stack for hours.
-func (c *Conn) handle(ctx context.Context, h Handler, data []byte) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		h.Handle(ctx, data)
-	}()
-	<-done
 }
 
 func (c *Conn) isClosing() bool {

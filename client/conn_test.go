@@ -33,11 +33,11 @@ func serve(t *testing.T, cfg Config, rec *recorder) *httptest.Server {
 	t.Helper()
 	up := websocket.Upgrader{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := up.Upgrade(w, r, nil)
+		sock, err := Upgrade(up, w, r)
 		if err != nil {
 			return
 		}
-		Serve(context.Background(), ws, cfg, func(c *Conn) Handler { rec.conn <- c; return rec })
+		Serve(context.Background(), sock, cfg, func(c *Conn) Handler { rec.conn <- c; return rec })
 	}))
 	return srv
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // upgrader settings: small buffers, because an idle phone should cost
-// little; writes borrow from a shared pool.
+// little; writes borrow from a shared pool, reads use the connection's own
+// small buffer (client.Upgrade).
 var writePool = new(sharedPool)
 
 func (s *Server) handleWebsocket(c *gin.Context) {
@@ -23,12 +24,11 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 		return
 	}
 	up := websocket.Upgrader{
-		ReadBufferSize:  1024,
 		WriteBufferSize: 4096,
 		WriteBufferPool: writePool,
 		CheckOrigin:     s.checkOrigin,
 	}
-	ws, err := up.Upgrade(c.Writer, c.Request, nil)
+	sock, err := client.Upgrade(up, c.Writer, c.Request)
 	if err != nil {
 		// The upgrader has already written an HTTP error (403 for a foreign
 		// origin, 400 for a bad handshake).
@@ -39,7 +39,7 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 	cfg.OnSlow = s.deps.Hub.SlowDropped
 	// Serve returns at once; the connection outlives this handler, which
 	// lets the HTTP server's buffers for the request go.
-	client.Serve(s.baseCtx, ws, cfg, func(conn *client.Conn) client.Handler {
+	client.Serve(s.baseCtx, sock, cfg, func(conn *client.Conn) client.Handler {
 		return s.deps.Hub.Connect(conn, addr)
 	})
 }

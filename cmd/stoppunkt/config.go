@@ -95,7 +95,7 @@ func (s *settings) envNames() []string {
 type options struct {
 	addr, data, natsURL, natsListen, replicas, publicURL, origins, proxies, accessCode *string
 	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey                *string
-	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay                       *string
+	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay, releaseMemory        *string
 }
 
 func registerSettings(s *settings) *options {
@@ -122,6 +122,7 @@ func registerSettings(s *settings) *options {
 		failureRate:   s.add("failure-rate", "STOPPUNKT_FAILURE_RATE", "10", "failed hellos (unknown codes, wrong keys or tokens) per minute allowed from one client address before it is refused for a while"),
 		shutdownDelay: s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
 		pprofAddr:     s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
+		releaseMemory: s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
 	}
 }
 
@@ -199,6 +200,9 @@ func (o *options) config() (instance.Config, error) {
 		return cfg, configError("shutdown-delay", "must be shorter than a minute plus --drain-timeout")
 	}
 	cfg.Hub.MessageRate, cfg.Hub.MessageBurst = msg, int(msg*2)
+	if cfg.Release.Every, err = parseDuration("release-idle-memory", *o.releaseMemory, 0); err != nil {
+		return cfg, err
+	}
 	if *o.pprofAddr != "" && !loopbackOnly(*o.pprofAddr) {
 		return cfg, configError("pprof-addr", "%q must be a loopback address such as 127.0.0.1:6060", *o.pprofAddr)
 	}

@@ -61,6 +61,8 @@ func TestInvalidConfigNamesTheSetting(t *testing.T) {
 		{[]string{"--tls-cert", "a.pem"}, nil, "--tls-cert"},
 		{[]string{"--pprof-addr", "0.0.0.0:6060"}, nil, "--pprof-addr"},
 		{[]string{"--join-rate", "-1"}, nil, "--join-rate"},
+		{[]string{"--release-idle-memory", "soon"}, nil, "--release-idle-memory"},
+		{nil, map[string]string{"STOPPUNKT_RELEASE_IDLE_MEMORY": "-1m"}, "--release-idle-memory"},
 		{[]string{"stray"}, nil, "stray"},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -49,6 +51,9 @@ type Config struct {
 	ShutdownDelay time.Duration
 	TLSCert       string
 	TLSKey        string
+	// Release returns free heap to the system after connections stop
+	// arriving (a join storm); its zero value turns that off.
+	Release ReleaseConfig
 
 	Server server.Config
 	Hub    hub.Config
@@ -68,7 +73,9 @@ type Instance struct {
 	served    chan error
 	registry  *prometheus.Registry
 	stopWatch context.CancelFunc
-	closeOnce sync.Once
+	// stopRelease ends the releaser and waits for it; nil without one.
+	stopRelease func()
+	closeOnce   sync.Once
 }
 
 // uploaded adds (or removes) a plan that appeared in the plan store.
@@ -162,6 +169,14 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	in.listener = &trackingListener{Listener: ln, conns: in.conns}
+	// Its counters are there (at 0) when releasing is off, too.
+	rel := newReleaser(cfg.Release, &in.conns.accepted, in.registry, logger)
+	if cfg.Release.Every > 0 {
+		relCtx, stop := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); rel.run(relCtx) }()
+		in.stopRelease = func() { stop(); <-done }
+	}
 	in.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	if cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
@@ -274,6 +289,9 @@ func (in *Instance) closeBackendsOnce() {
 	if in.stopWatch != nil {
 		in.stopWatch()
 	}
+	if in.stopRelease != nil {
+		in.stopRelease()
+	}
 	if in.hub != nil {
 		in.hub.Close()
 	}
@@ -289,6 +307,8 @@ func (in *Instance) closeBackendsOnce() {
 type connSet struct {
 	mu sync.Mutex
 	m  map[net.Conn]struct{}
+	// accepted counts the connections accepted so far.
+	accepted atomic.Uint64
 }
 
 func (s *connSet) closeAll() {
@@ -311,6 +331,7 @@ func (l *trackingListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.conns.accepted.Add(1)
 	tc := &trackedConn{Conn: c, set: l.conns}
 	l.conns.mu.Lock()
 	l.conns.m[tc] = struct{}{}
@@ -323,6 +344,22 @@ type trackedConn struct {
 	set  *connSet
 	once sync.Once
 }
+
+// SyscallConn is the socket's, so that a websocket's reader can wait on it
+// directly (client.Serve); it fails for a connection that has none.
+func (c *trackedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errNoSyscallConn
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("syscall conn: %w", err)
+	}
+	return rc, nil
+}
+
+var errNoSyscallConn = errors.New("instance: connection has no socket")
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
