@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ type options struct {
 	addr, data, natsURL, natsListen, replicas, publicURL, origins, proxies, accessCode *string
 	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey                *string
 	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay, releaseMemory        *string
+	natsCreds, natsCA, natsCert, natsKey                                               *string
 }
 
 func registerSettings(s *settings) *options {
@@ -104,6 +106,10 @@ func registerSettings(s *settings) *options {
 		data:          s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
 		natsURL:       s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
 		natsListen:    s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
+		natsCreds:     s.add("nats-creds", "STOPPUNKT_NATS_CREDS", "", "credentials file (JWT and NKey seed) for the external NATS"),
+		natsCA:        s.add("nats-ca", "STOPPUNKT_NATS_CA", "", "CA certificate file to verify the external NATS's TLS certificate"),
+		natsCert:      s.add("nats-cert", "STOPPUNKT_NATS_CERT", "", "client certificate file for TLS to the external NATS (with --nats-key)"),
+		natsKey:       s.add("nats-key", "STOPPUNKT_NATS_KEY", "", "client key file for TLS to the external NATS (with --nats-cert)"),
 		replicas:      s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
 		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
 		origins:       s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
@@ -145,6 +151,9 @@ func (o *options) config() (instance.Config, error) {
 	}
 	if cfg.NATSURL == "" && cfg.DataDir == "" {
 		return cfg, configError("data", "a data folder is required when NATS is embedded")
+	}
+	if err := o.natsAuth(&cfg); err != nil {
+		return cfg, err
 	}
 	r, err := strconv.Atoi(*o.replicas)
 	if err != nil || r < 1 || r > 5 {
@@ -215,6 +224,30 @@ func (o *options) config() (instance.Config, error) {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// natsAuth checks the credentials and TLS files for an external NATS:
+// only with --nats-url, certificate and key together, every file readable.
+func (o *options) natsAuth(cfg *instance.Config) error {
+	files := []struct{ name, v string }{{"nats-creds", *o.natsCreds}, {"nats-ca", *o.natsCA}, {"nats-cert", *o.natsCert}, {"nats-key", *o.natsKey}}
+	for _, f := range files {
+		if f.v == "" {
+			continue
+		}
+		if cfg.NATSURL == "" {
+			return configError(f.name, "only for an external NATS (--nats-url)")
+		}
+		fh, err := os.Open(f.v)
+		if err != nil {
+			return configError(f.name, "cannot read %q: %v", f.v, err)
+		}
+		fh.Close()
+	}
+	if (*o.natsCert == "") != (*o.natsKey == "") {
+		return configError("nats-cert", "--nats-cert and --nats-key go together")
+	}
+	cfg.NATSCreds, cfg.NATSCA, cfg.NATSCert, cfg.NATSKey = *o.natsCreds, *o.natsCA, *o.natsCert, *o.natsKey
+	return nil
 }
 
 // configError names the setting that is wrong.

@@ -63,6 +63,9 @@ func TestInvalidConfigNamesTheSetting(t *testing.T) {
 		{[]string{"--join-rate", "-1"}, nil, "--join-rate"},
 		{[]string{"--release-idle-memory", "soon"}, nil, "--release-idle-memory"},
 		{nil, map[string]string{"STOPPUNKT_RELEASE_IDLE_MEMORY": "-1m"}, "--release-idle-memory"},
+		{[]string{"--nats-creds", "main_test.go"}, nil, "--nats-creds"},
+		{[]string{"--nats-url", "nats://127.0.0.1:4222", "--nats-ca", "no-such-ca.pem"}, nil, "--nats-ca"},
+		{[]string{"--nats-url", "nats://127.0.0.1:4222", "--nats-cert", "main_test.go"}, nil, "--nats-cert"},
 		{[]string{"stray"}, nil, "stray"},
 	}
 	for _, tt := range tests {

@@ -40,10 +40,14 @@ type Config struct {
 	// NATSListen makes the embedded NATS also accept connections (from
 	// other instances) on this address; empty: in-process only.
 	NATSListen string
-	Replicas   int    // JetStream replicas (external cluster: 3)
-	PlansDir   string // extra plans
-	Name       string // instance name (default: hostname)
-	Retention  time.Duration
+	// NATSCreds is a credentials file (JWT and NKey seed) for the external
+	// NATS; NATSCA verifies its TLS certificate; NATSCert and NATSKey are
+	// a client certificate for TLS. Empty: not used.
+	NATSCreds, NATSCA, NATSCert, NATSKey string
+	Replicas                             int    // JetStream replicas (external cluster: 3)
+	PlansDir                             string // extra plans
+	Name                                 string // instance name (default: hostname)
+	Retention                            time.Duration
 	// DrainTimeout bounds the graceful shutdown.
 	DrainTimeout time.Duration
 	// ShutdownDelay is how long readiness reports 503 before connections
@@ -202,6 +206,7 @@ func (in *Instance) connectNATS(reconnects prometheus.Counter) error {
 		nats.ReconnectHandler(func(*nats.Conn) { reconnects.Inc(); in.logger.Info("reconnected to NATS") }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { in.logger.Warn("disconnected from NATS", "err", err) }),
 	}
+	opts = append(opts, natsAuthOptions(in.cfg)...)
 	url := in.cfg.NATSURL
 	if url == "" {
 		dir := filepath.Join(in.cfg.DataDir, "nats")
@@ -393,4 +398,19 @@ func openStore(ctx context.Context, nc *nats.Conn, cfg natslog.Config, logger *s
 		case <-time.After(wait):
 		}
 	}
+}
+
+// natsAuthOptions are the credentials and TLS settings for an external NATS.
+func natsAuthOptions(cfg Config) []nats.Option {
+	var opts []nats.Option
+	if cfg.NATSCreds != "" {
+		opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+	}
+	if cfg.NATSCA != "" {
+		opts = append(opts, nats.RootCAs(cfg.NATSCA))
+	}
+	if cfg.NATSCert != "" {
+		opts = append(opts, nats.ClientCert(cfg.NATSCert, cfg.NATSKey))
+	}
+	return opts
 }
