@@ -195,7 +195,7 @@ func runMain(ctx context.Context, args []string) error {
 func (f *runFlags) scenarios(maxPhones int) ([]Scenario, error) {
 	names := splitList(f.scenario)
 	if len(names) == 1 && names[0] == "all" {
-		names = []string{"keynote", "idle", "vote-burst", "join-storm", "bigroom", "conference"}
+		names = []string{"keynote", "idle", "vote-burst", "join-storm", "bigroom", "conference", "event"}
 	}
 	if len(names) == 0 {
 		if f.file == "" {
