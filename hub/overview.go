@@ -248,10 +248,21 @@ func (o *overview) draw() {
 	if len(current) == 0 || prev == nil {
 		return
 	}
-	if changed := d.changedSince(prev); len(changed) > 0 || d.head != prev.head {
+	changed, deferred := d.changedSince(prev, MaxOverviewChanges)
+	if len(deferred) > 0 {
+		// Those that did not fit go out with the next drawings: what the
+		// current sessions have is the previous drawing for them.
+		o.drawn = d.keeping(prev, deferred)
+	}
+	if len(changed) > 0 || d.head != prev.head {
 		o.send(current, wire.TypeOverviewChanges, overviewFrame{overviewHead: d.head, Rooms: changed})
 	}
 }
+
+// MaxOverviewChanges is the most rooms one overview_changes frame
+// carries; when more change at once (every room moved to a step), the rest
+// follow in the next drawings, so no frame grows with the event.
+const MaxOverviewChanges = 100
 
 // send queues one frame to sessions. Called with mu held.
 func (o *overview) send(to []*Session, typ string, data overviewFrame) {
@@ -283,15 +294,34 @@ func encodeDrawing(v OverviewView) (*drawing, error) {
 }
 
 // changedSince returns the rooms whose summary differs from prev's, in
-// the event's order; never nil.
-func (d *drawing) changedSince(prev *drawing) []json.RawMessage {
-	changed := []json.RawMessage{}
+// the event's order, at most limit of them (never nil), and the indices
+// of the changed rooms past the limit.
+func (d *drawing) changedSince(prev *drawing, limit int) (changed []json.RawMessage, deferred []int) {
+	changed = []json.RawMessage{}
 	for i, id := range d.ids {
 		if j, ok := prev.byID[id]; !ok || !bytes.Equal(d.rooms[i], prev.rooms[j]) {
-			changed = append(changed, d.rooms[i])
+			if len(changed) < limit {
+				changed = append(changed, d.rooms[i])
+			} else {
+				deferred = append(deferred, i)
+			}
 		}
 	}
-	return changed
+	return changed, deferred
+}
+
+// keeping is d with the deferred rooms as they were in prev (or empty,
+// if prev did not have them), so that the next comparison finds them
+// changed again.
+func (d *drawing) keeping(prev *drawing, deferred []int) *drawing {
+	out := &drawing{head: d.head, rooms: append([]json.RawMessage(nil), d.rooms...), ids: d.ids, byID: d.byID}
+	for _, i := range deferred {
+		out.rooms[i] = nil
+		if j, ok := prev.byID[d.ids[i]]; ok {
+			out.rooms[i] = prev.rooms[j]
+		}
+	}
+	return out
 }
 
 func (o *overview) view() OverviewView {
