@@ -77,7 +77,7 @@ soak-ci: build
 
 ## bench: the benchmark scenarios of docs/performance.md, with the raw
 ## baselines, profiles in bin/bench/profiles and the report in
-## bin/bench/bench.json. Not part of test; takes about 15 minutes.
+## bin/bench/bench.json. Not part of test; takes about 30 minutes.
 BENCH ?= all
 bench: build
 	$(GO) build -o bin/loadgen ./cmd/loadgen
