@@ -268,7 +268,6 @@ func (c *Conn) isClosing() bool {
 func (c *Conn) writeLoop() {
 	var batch []*wire.Frame
 	var bufs net.Buffers
-	var one []byte
 	for {
 		c.mu.Lock()
 		if len(c.queue) == 0 && !c.pingDue && !c.closing {
@@ -295,11 +294,7 @@ func (c *Conn) writeLoop() {
 			if len(bufs) == 1 {
 				_, err = c.raw.Write(bufs[0])
 			} else {
-				one = one[:0]
-				for _, b := range bufs {
-					one = append(one, b...)
-				}
-				_, err = c.raw.Write(one)
+				err = writeJoined(c.raw, bufs)
 			}
 			if err != nil {
 				c.finish()
@@ -318,6 +313,30 @@ func (c *Conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// joinBufs holds the buffers writeJoined copies a batch into, so that a
+// fan-out to thousands of connections does not allocate one each.
+var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledJoin is the largest buffer kept for reuse; a rare huge batch
+// (a big room's snapshot) is left to the garbage collector.
+const maxPooledJoin = 64 << 10
+
+// writeJoined writes several frames in one system call. net.Buffers would
+// use writev only on a bare *net.TCPConn, and the connection is wrapped.
+func writeJoined(w net.Conn, bufs net.Buffers) error {
+	bp := joinBufs.Get().(*[]byte)
+	one := (*bp)[:0]
+	for _, b := range bufs {
+		one = append(one, b...)
+	}
+	_, err := w.Write(one)
+	if cap(one) <= maxPooledJoin {
+		*bp = one[:0]
+		joinBufs.Put(bp)
+	}
+	return err
 }
 
 // finish closes the socket and marks the connection done. The reader
