@@ -174,6 +174,16 @@ func (s *State) answerers(st *StepState) []string {
 	return ids
 }
 
+// eachAnswer calls fn for the answer of every active participant who
+// answered, in no particular order.
+func (s *State) eachAnswer(st *StepState, fn func(a *AnswerValue)) {
+	for id, a := range st.Answers {
+		if p := s.Participants[id]; p != nil && p.Active() {
+			fn(a)
+		}
+	}
+}
+
 // answeredCount is len(answerers(st)), without listing and sorting them:
 // progress and hidden results are redrawn often in big rooms.
 func (s *State) answeredCount(st *StepState) int {

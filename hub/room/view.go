@@ -398,48 +398,49 @@ func (s *State) resultsFor(index int, staff bool) ResultsView {
 }
 
 // resultsWithMin tallies a step, breaking it down only from min answers.
+// Tallies do not depend on the order of answers, so it walks the answers
+// as they are: a flush during a vote burst redraws this five times a
+// second for thousands of answers.
 func (s *State) resultsWithMin(index, min int) ResultsView {
 	step, st := &s.Plan.Steps[index], s.Steps[index]
-	ids := s.answerers(st)
-	v := ResultsView{Step: index, Kind: step.Kind, Answered: len(ids)}
+	v := ResultsView{Step: index, Kind: step.Kind, Answered: s.answeredCount(st)}
 	if !Takes(step.Kind) || step.Kind == plan.KindOpen {
 		return v
 	}
-	if len(ids) < min {
+	if v.Answered < min {
 		v.TooFew = true
 		return v
 	}
-	if len(ids) == 0 {
+	if v.Answered == 0 {
 		return v
 	}
 	switch step.Kind {
 	case plan.KindPoll:
 		v.Counts = make([]int, len(step.Options))
-		for _, id := range ids {
-			for _, c := range st.Answers[id].Choices {
+		s.eachAnswer(st, func(a *AnswerValue) {
+			for _, c := range a.Choices {
 				v.Counts[c]++
 			}
-		}
+		})
 	case plan.KindScale:
 		v.Counts = make([]int, step.ScaleMax-step.ScaleMin+1)
-		vals := make([]int, 0, len(ids))
-		for _, id := range ids {
-			val := *st.Answers[id].Value
-			v.Counts[val-step.ScaleMin]++
-			vals = append(vals, val)
-		}
+		vals := make([]int, 0, v.Answered)
+		s.eachAnswer(st, func(a *AnswerValue) {
+			v.Counts[*a.Value-step.ScaleMin]++
+			vals = append(vals, *a.Value)
+		})
 		m := median(vals)
 		v.Median = &m
 	case plan.KindWordcloud:
-		v.Words = countWords(st, ids)
+		v.Words = countWords(s, st)
 	case plan.KindClosing:
 		if len(step.FollowUp) > 0 {
 			v.FollowUp = make([]int, len(step.FollowUp))
-			for _, id := range ids {
-				for _, c := range st.Answers[id].FollowUp {
+			s.eachAnswer(st, func(a *AnswerValue) {
+				for _, c := range a.FollowUp {
 					v.FollowUp[c]++
 				}
-			}
+			})
 		}
 	}
 	return v
@@ -448,13 +449,13 @@ func (s *State) resultsWithMin(index, min int) ResultsView {
 // MaxCloudWords is how many distinct words a word cloud shows.
 const MaxCloudWords = 60
 
-func countWords(st *StepState, ids []string) []WordCount {
+func countWords(s *State, st *StepState) []WordCount {
 	counts := map[string]int{}
-	for _, id := range ids {
-		for _, w := range st.Answers[id].Words {
+	s.eachAnswer(st, func(a *AnswerValue) {
+		for _, w := range a.Words {
 			counts[w]++
 		}
-	}
+	})
 	words := make([]WordCount, 0, len(counts))
 	for w, n := range counts {
 		words = append(words, WordCount{Word: w, Count: n})
