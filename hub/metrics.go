@@ -24,6 +24,7 @@ type Metrics struct {
 	ApplyDuration prometheus.Histogram
 	AppendLatency prometheus.Histogram
 	AppendErrors  prometheus.Counter
+	BatchSize     prometheus.Histogram
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
@@ -48,10 +49,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		AppendLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_jetstream_append_seconds", Help: "Latency of appends to the room log.",
 			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16)}),
 		AppendErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_jetstream_publish_errors_total", Help: "Appends to the room log that failed."}),
+		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_input_batch_events", Help: "Participant events carried by one batched append to the room log (appends of a single event are not counted).",
+			Buckets: prometheus.ExponentialBuckets(2, 2, 9)}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
-			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors)
+			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors, m.BatchSize)
 	}
 	return m
 }

@@ -20,6 +20,7 @@ type runner struct {
 	id  string
 
 	stopFollow func()
+	inputs     *inputBatch   // group commit of participant input
 	ready      chan struct{} // closed once the log is applied up to where it was at start
 	readyAt    uint64
 
@@ -61,6 +62,7 @@ func (h *Hub) acquire(ctx context.Context, roomID string) (*runner, error) {
 			sessions: map[*Session]struct{}{}, byPID: map[string][]*Session{},
 			ringFrom: 1,
 		}
+		r.inputs = &inputBatch{hub: h, roomID: roomID}
 		h.rooms[roomID] = r
 		h.metrics.Rooms.Set(float64(len(h.rooms)))
 		h.mu.Unlock()

@@ -328,7 +328,7 @@ func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire
 	hash := HashSecret(token)
 	pid := randomString(10)
 	ev := &room.Event{Type: room.EvJoined, PID: pid, At: s.hub.now(), Joined: &room.Joined{TokenHash: hash, Nickname: nick}}
-	pos, err := s.hub.append(ctx, r.id, ev, "join/"+hash, 0)
+	pos, _, err := s.hub.appendInput(ctx, r, ev, "join/"+hash)
 	if err != nil {
 		return err
 	}
@@ -392,7 +392,13 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 			msgID = r.id + "/" + ev.PID + "/" + ev.ID
 		}
 		dying := s.hub.cfg.DieAfterAppend != nil && s.hub.cfg.DieAfterAppend()
-		pos, dup, err := s.hub.appendDup(ctx, r.id, ev, msgID, ctlSeq)
+		var pos uint64
+		var dup bool
+		if room.Batchable(ev.Type) {
+			pos, dup, err = s.hub.appendInput(ctx, r, ev, msgID)
+		} else {
+			pos, dup, err = s.hub.appendDup(ctx, r.id, ev, msgID, ctlSeq)
+		}
 		if dying {
 			return nil // appended, never acknowledged
 		}
@@ -455,18 +461,7 @@ func (h *Hub) appendDup(ctx context.Context, roomID string, ev *room.Event, msgI
 	if err != nil {
 		return 0, false, err
 	}
-	start := time.Now()
-	pos, dup, err := h.log.Append(ctx, roomID, room.Control(ev.Type), data, msgID, expect)
-	h.metrics.AppendLatency.Observe(time.Since(start).Seconds())
-	switch {
-	case errors.Is(err, ErrConflict):
-		return 0, false, err
-	case err != nil:
-		h.metrics.AppendErrors.Inc()
-		h.logger.Warn("append to room log failed", "room", roomID, "type", ev.Type, "err", err)
-		return 0, false, wire.Errorf(wire.CodeUnavailable, "the server cannot store this right now; try again")
-	}
-	return pos, dup, nil
+	return h.appendData(ctx, roomID, ev.Type, data, msgID, expect)
 }
 
 func (h *Hub) now() int64 { return h.cfg.Now().UnixMilli() }

@@ -105,28 +105,82 @@ func deleteRawStream(ctx context.Context, natsURL string) {
 	}
 }
 
-// roomInputCount returns how many events the room log holds on a room's
-// input subject (joins, answers, entries, submits).
-func roomInputCount(ctx context.Context, natsURL, roomID string) (uint64, error) {
-	nc, err := nats.Connect(natsURL)
+// roomInput is what a room's input subject holds: appends, and the
+// participant events in them (batches opened). Distinct counts each join
+// (by its token) and each submission (by participant and id) once.
+type roomInput struct {
+	Appends  int
+	Events   int
+	Distinct int
+}
+
+// readRoomInput reads every append on a room's input subject.
+func readRoomInput(ctx context.Context, natsURL, roomID string) (roomInput, error) {
+	var in roomInput
+	nc, err := nats.Connect(natsURL, nats.Name("loadgen room log"))
 	if err != nil {
-		return 0, fmt.Errorf("count room log: %w", err)
+		return in, fmt.Errorf("read room log: %w", err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		return 0, fmt.Errorf("count room log: %w", err)
+		return in, fmt.Errorf("read room log: %w", err)
 	}
 	s, err := js.Stream(ctx, roomLogStream)
 	if err != nil {
-		return 0, fmt.Errorf("count room log: %w", err)
+		return in, fmt.Errorf("read room log: %w", err)
 	}
 	subject := roomLogSubject + "." + roomID + ".i"
 	info, err := s.Info(ctx, jetstream.WithSubjectFilter(subject))
 	if err != nil {
-		return 0, fmt.Errorf("count room log: %w", err)
+		return in, fmt.Errorf("read room log: %w", err)
 	}
-	return info.State.Subjects[subject], nil
+	total := int(info.State.Subjects[subject])
+	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		return in, fmt.Errorf("read room log: %w", err)
+	}
+	seen := map[string]bool{}
+	count := func(ev *room.Event) {
+		key := ev.Type + "/" + ev.PID + "/" + ev.ID
+		if ev.Joined != nil {
+			key = "join/" + ev.Joined.TokenHash
+		}
+		in.Events++
+		if !seen[key] {
+			seen[key] = true
+			in.Distinct++
+		}
+	}
+	for in.Appends < total {
+		batch, err := cons.Fetch(min(500, total-in.Appends), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			return in, fmt.Errorf("read room log: %w", err)
+		}
+		n := 0
+		for msg := range batch.Messages() {
+			n++
+			in.Appends++
+			ev, err := room.DecodeEvent(msg.Data())
+			if err != nil {
+				return in, fmt.Errorf("read room log: append %d: %w", in.Appends, err)
+			}
+			if ev.Type != room.EvBatch {
+				count(ev)
+				continue
+			}
+			for _, sub := range ev.Batch {
+				count(sub)
+			}
+		}
+		if err := batch.Error(); err != nil {
+			return in, fmt.Errorf("read room log: %w", err)
+		}
+		if n == 0 {
+			return in, fmt.Errorf("read room log: %d of %d appends arrived", in.Appends, total)
+		}
+	}
+	return in, nil
 }
 
 // roomLogBytes reads the size of the room log stream: messages and bytes

@@ -128,10 +128,14 @@ func (r *run) finishVotes(ctx context.Context, wr *WorkerReport) {
 		r.check("votes in the room's report", ok, "%s", detail)
 	}
 	if r.natsURL != "" {
-		n, err := roomInputCount(ctx, r.natsURL, rm.id)
-		want := uint64(joined + spActed)
-		r.check("room log holds every join and vote exactly once", err == nil && n == want,
-			"%d input events in the log, %d joins + %d votes acknowledged (err %v)", n, joined, spActed, err)
+		in, err := readRoomInput(ctx, r.natsURL, rm.id)
+		want := joined + spActed
+		r.check("room log holds every join and vote exactly once", err == nil && in.Events == want && in.Distinct == want,
+			"%d input events (%d distinct) in %d appends, %d joins + %d votes acknowledged (err %v)",
+			in.Events, in.Distinct, in.Appends, joined, spActed, err)
+		if in.Appends > 0 {
+			r.result("input events per append to the room log", float64(in.Events)/float64(in.Appends), "", "", nil)
+		}
 	}
 }
 

@@ -1,6 +1,8 @@
 package room
 
 import (
+	"slices"
+
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
@@ -74,6 +76,48 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 		s.Seq, s.CtlSeq, s.Deleted = seq, ctl, true
 		return Changes{Deleted: true}
 	}
+	if ev.Type == EvBatch {
+		return s.applyBatch(logSeq, ev.Batch)
+	}
+	return s.apply(logSeq, ev)
+}
+
+// applyBatch applies the events of a batch in order, as one step of the
+// log: they share its sequence. Events that may not travel in a batch are
+// skipped, as every instance skips them.
+func (s *State) applyBatch(logSeq uint64, events []*Event) Changes {
+	all := Changes{Ignored: true}
+	for _, ev := range events {
+		if ev == nil || !Batchable(ev.Type) {
+			continue
+		}
+		all.merge(s.apply(logSeq, ev))
+	}
+	return all
+}
+
+// merge adds what another event of the same batch did.
+func (c *Changes) merge(o Changes) {
+	c.Parts |= o.Parts
+	c.Acks = append(c.Acks, o.Acks...)
+	c.You = append(c.You, o.You...)
+	c.Joined = append(c.Joined, o.Joined...)
+	c.Removed = append(c.Removed, o.Removed...)
+	for _, g := range o.Groups {
+		if !slices.Contains(c.Groups, g) {
+			c.Groups = append(c.Groups, g)
+		}
+	}
+	for _, it := range o.Items {
+		if !slices.Contains(c.Items, it) {
+			c.Items = append(c.Items, it)
+		}
+	}
+	c.Ignored = c.Ignored && o.Ignored
+}
+
+// apply folds one event that is not a batch or a deletion.
+func (s *State) apply(logSeq uint64, ev *Event) Changes {
 	if ev.Type != EvCreated && !s.Exists() {
 		return Changes{Ignored: true}
 	}

@@ -9,6 +9,7 @@ package room
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 )
@@ -37,6 +38,7 @@ const (
 	EvCombine  = "combine"  // merge duplicate actions into one
 	EvDeleted  = "deleted"  // the room's data was deleted; a tombstone without content
 	EvAnnounce = "announce" // the organizer's announcement to every room of an event
+	EvBatch    = "batch"    // participant input that arrived together, applied in order (see Batchable)
 )
 
 // Event is one entry of the room log. Exactly one payload field matching
@@ -70,6 +72,8 @@ type Event struct {
 	Show     *ShowChange     `json:"show,omitempty"`
 	Combine  *CombineChange  `json:"combine,omitempty"`
 	Announce *Announcement   `json:"announce,omitempty"`
+	// Batch holds the events of an EvBatch, in the order they apply.
+	Batch []*Event `json:"batch,omitempty"`
 }
 
 // Announcement is a message from the organizer of an event, shown on
@@ -224,10 +228,41 @@ type AnswerValue struct {
 // where appends carry an expected last sequence so that they cannot race.
 func Control(eventType string) bool {
 	switch eventType {
-	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit, EvAnnounce:
+	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit, EvAnnounce, EvBatch:
 		return false
 	}
 	return true
+}
+
+// Batchable reports whether events of a type may travel in an EvBatch:
+// participant input that is idempotent on its own (a join by its token, a
+// submission by its id), so that it needs no de-duplication by the log.
+func Batchable(eventType string) bool {
+	switch eventType {
+	case EvJoined, EvAnswer, EvEntry, EvSubmit:
+		return true
+	}
+	return false
+}
+
+// EncodeBatch builds an EvBatch from events already encoded with Encode,
+// without decoding them again. at is the batch's append time.
+func EncodeBatch(at int64, events [][]byte) []byte {
+	n := 48
+	for _, e := range events {
+		n += len(e) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"t":"batch","at":`...)
+	b = strconv.AppendInt(b, at, 10)
+	b = append(b, `,"batch":[`...)
+	for i, e := range events {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e...)
+	}
+	return append(b, "]}"...)
 }
 
 // DecodeEvent parses an event from the log.
