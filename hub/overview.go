@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,7 @@ type overview struct {
 	sessions map[*Session]bool
 	runners  map[string]*runner
 	drawn    *drawing
+	turn     int // where the next drawing starts looking for changed rooms
 	stop     chan struct{}
 }
 
@@ -89,8 +91,23 @@ type overview struct {
 type drawing struct {
 	head  overviewHead
 	rooms []json.RawMessage
+	major []roomMajor    // what of each room an organizer must see first
 	ids   []string       // the rooms' ids, in the order of rooms
 	byID  map[string]int // room id -> index in rooms
+}
+
+// roomMajor is the part of a room's summary whose changes an organizer
+// must see at the next drawing: where the room is and what is wrong with
+// it. Counts and progress change with every answer and may wait a turn.
+type roomMajor struct {
+	loaded, ended, locked bool
+	step, facilitators    int
+	warnings              string
+}
+
+func majorOf(r RoomSummary) roomMajor {
+	return roomMajor{loaded: r.Loaded, ended: r.Ended, locked: r.Locked, step: r.Step, facilitators: r.Facilitators,
+		warnings: strings.Join(r.Warnings, ",")}
 }
 
 // overviewHead is the event-level part of the overview.
@@ -248,7 +265,8 @@ func (o *overview) draw() {
 	if len(current) == 0 || prev == nil {
 		return
 	}
-	changed, deferred := d.changedSince(prev, MaxOverviewChanges)
+	changed, deferred, turn := d.changedSince(prev, MaxOverviewChanges, o.turn)
+	o.turn = turn
 	if len(deferred) > 0 {
 		// Those that did not fit go out with the next drawings: what the
 		// current sessions have is the previous drawing for them.
@@ -260,8 +278,9 @@ func (o *overview) draw() {
 }
 
 // MaxOverviewChanges is the most rooms one overview_changes frame
-// carries; when more change at once (every room moved to a step), the rest
-// follow in the next drawings, so no frame grows with the event.
+// carries; when more change at once (every room moved to a step, or
+// hundreds of rooms answering), the rest follow in the next drawings, so
+// no frame grows with the event.
 const MaxOverviewChanges = 100
 
 // send queues one frame to sessions. Called with mu held.
@@ -281,44 +300,76 @@ func (o *overview) send(to []*Session, typ string, data overviewFrame) {
 // compared room by room.
 func encodeDrawing(v OverviewView) (*drawing, error) {
 	d := &drawing{head: overviewHead{Event: v.Event, Name: v.Name, Plan: v.Plan, Closed: v.Closed, Participants: v.Participants},
-		rooms: make([]json.RawMessage, len(v.Rooms)), ids: make([]string, len(v.Rooms)), byID: make(map[string]int, len(v.Rooms))}
+		rooms: make([]json.RawMessage, len(v.Rooms)), major: make([]roomMajor, len(v.Rooms)),
+		ids: make([]string, len(v.Rooms)), byID: make(map[string]int, len(v.Rooms))}
 	for i, r := range v.Rooms {
 		b, err := json.Marshal(r)
 		if err != nil {
 			return nil, fmt.Errorf("encode room %s: %w", r.Room, err)
 		}
-		d.rooms[i], d.ids[i] = b, r.Room
+		d.rooms[i], d.major[i], d.ids[i] = b, majorOf(r), r.Room
 		d.byID[r.Room] = i
 	}
 	return d, nil
 }
 
-// changedSince returns the rooms whose summary differs from prev's, in
-// the event's order, at most limit of them (never nil), and the indices
-// of the changed rooms past the limit.
-func (d *drawing) changedSince(prev *drawing, limit int) (changed []json.RawMessage, deferred []int) {
+// changedSince returns the rooms whose summary differs from prev's, at
+// most limit of them (never nil), the indices of the changed rooms that
+// did not fit, and where the next drawing's turn begins. Rooms whose
+// roomMajor changed go first; the rest take turns from the room at index
+// turn on, so that a room never waits behind rooms that change at every
+// drawing.
+func (d *drawing) changedSince(prev *drawing, limit, turn int) (changed []json.RawMessage, deferred []int, next int) {
+	n := len(d.ids)
 	changed = []json.RawMessage{}
-	for i, id := range d.ids {
-		if j, ok := prev.byID[id]; !ok || !bytes.Equal(d.rooms[i], prev.rooms[j]) {
+	if n == 0 {
+		return changed, nil, 0
+	}
+	turn %= n
+	var minor []int
+	taken := make([]bool, n)
+	for k := range n {
+		i := (turn + k) % n
+		j, ok := prev.byID[d.ids[i]]
+		switch {
+		case ok && bytes.Equal(d.rooms[i], prev.rooms[j]):
+		case !ok || d.major[i] != prev.major[j]:
 			if len(changed) < limit {
 				changed = append(changed, d.rooms[i])
-			} else {
-				deferred = append(deferred, i)
+				taken[i] = true
 			}
+		default:
+			minor = append(minor, i)
 		}
 	}
-	return changed, deferred
+	next = turn
+	for _, i := range minor {
+		if len(changed) == limit {
+			break
+		}
+		changed = append(changed, d.rooms[i])
+		taken[i] = true
+		next = (i + 1) % n
+	}
+	for i := range n {
+		j, ok := prev.byID[d.ids[i]]
+		if !taken[i] && (!ok || !bytes.Equal(d.rooms[i], prev.rooms[j])) {
+			deferred = append(deferred, i)
+		}
+	}
+	return changed, deferred, next
 }
 
 // keeping is d with the deferred rooms as they were in prev (or empty,
 // if prev did not have them), so that the next comparison finds them
 // changed again.
 func (d *drawing) keeping(prev *drawing, deferred []int) *drawing {
-	out := &drawing{head: d.head, rooms: append([]json.RawMessage(nil), d.rooms...), ids: d.ids, byID: d.byID}
+	out := &drawing{head: d.head, rooms: append([]json.RawMessage(nil), d.rooms...), major: append([]roomMajor(nil), d.major...),
+		ids: d.ids, byID: d.byID}
 	for _, i := range deferred {
-		out.rooms[i] = nil
+		out.rooms[i], out.major[i] = nil, roomMajor{}
 		if j, ok := prev.byID[d.ids[i]]; ok {
-			out.rooms[i] = prev.rooms[j]
+			out.rooms[i], out.major[i] = prev.rooms[j], prev.major[j]
 		}
 	}
 	return out
@@ -362,6 +413,9 @@ func (o *overview) view() OverviewView {
 				sum.Warnings = append(sum.Warnings, WarnLocked)
 			}
 		}
+		// Shown to the minute: a room's summary does not change with
+		// every answer, only with its progress.
+		sum.LastAt -= sum.LastAt % 60_000
 		v.Participants += sum.Participants
 		v.Rooms[i] = sum
 	}
