@@ -47,6 +47,11 @@ type Log interface {
 	// goroutine, until stop is called. It recovers from connection loss
 	// without skipping or repeating events.
 	Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (stop func(), err error)
+	// FollowAll calls fn for every event of every room appended after the
+	// call, in log order, from one goroutine, until stop is called. Like
+	// Follow, it recovers from connection loss without skipping or
+	// repeating events.
+	FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte)) (stop func(), err error)
 	// Epoch names this incarnation of the log; it changes if the log is
 	// recreated, which makes every client's remembered position void.
 	Epoch() string
@@ -187,6 +192,7 @@ type Hub struct {
 	joins    *addrLimiter
 	failures *addrLimiter
 	presence presenceBook
+	feed     *feed
 
 	mu        sync.Mutex
 	rooms     map[string]*runner
@@ -216,6 +222,7 @@ func New(cfg Config, log Log, reg Registry, bus Bus, metrics *Metrics, logger *s
 		stopFlush: make(chan struct{}),
 		flushDone: make(chan struct{}),
 	}
+	h.feed = &feed{hub: h, rooms: map[string]*runner{}}
 	go h.flushLoop()
 	go h.presenceLoop()
 	if cfg.SweepInterval > 0 {
@@ -329,6 +336,7 @@ func (h *Hub) Close() {
 	for _, r := range rooms {
 		r.stop()
 	}
+	h.feed.close()
 }
 
 // Websocket close codes the hub uses.

@@ -19,27 +19,30 @@ type runner struct {
 	hub *Hub
 	id  string
 
-	stopFollow func()
-	inputs     *inputBatch   // group commit of participant input
-	ready      chan struct{} // closed once the log is applied up to where it was at start
-	readyAt    uint64
+	inputs *inputBatch   // group commit of participant input
+	ready  chan struct{} // closed once the log is applied up to where it was at start
 
-	mu       sync.Mutex
-	state    *room.State
-	pos      uint64                // log position of the last applied event
-	applied  chan struct{}         // closed and replaced after every apply
-	sessions map[*Session]struct{} // every local session
-	byPID    map[string][]*Session // participant sessions by participant id
-	ring     []ringEntry           // recent frames, for replay
-	ringFrom uint64                // every event from this seq on has all its frames in ring
-	dirty    room.Part             // coalesced parts waiting for the next flush
-	roster   room.RosterLog        // roster changes not yet sent to staff
-	staff    int                   // attached staff sessions
-	refs     int                   // sessions and callers holding the runner
-	timer    *time.Timer           // fires the timer-end append
-	timerRun int                   // the timer run the pending trigger is for
-	lingers  *time.Timer           // stops an unused runner
-	stopped  bool
+	mu         sync.Mutex
+	readyAt    uint64      // the room log's last position when the runner started
+	catching   bool        // reading the room's history through its own follow (see feed)
+	stopFollow func()      // stops that follow; nil once live on the feed
+	pending    []feedEvent // events from the feed while catching up
+	dropped    uint64      // the newest event dropped from pending; the follow must pass it
+	state      *room.State
+	pos        uint64                // log position of the last applied event
+	applied    chan struct{}         // closed and replaced after every apply
+	sessions   map[*Session]struct{} // every local session
+	byPID      map[string][]*Session // participant sessions by participant id
+	ring       []ringEntry           // recent frames, for replay
+	ringFrom   uint64                // every event from this seq on has all its frames in ring
+	dirty      room.Part             // coalesced parts waiting for the next flush
+	roster     room.RosterLog        // roster changes not yet sent to staff
+	staff      int                   // attached staff sessions
+	refs       int                   // sessions and callers holding the runner
+	timer      *time.Timer           // fires the timer-end append
+	timerRun   int                   // the timer run the pending trigger is for
+	lingers    *time.Timer           // stops an unused runner
+	stopped    bool
 }
 
 // ringEntry is one frame kept for replay, with whom it was for.
@@ -131,19 +134,43 @@ func (h *Hub) release(r *runner) {
 	})
 }
 
+// start registers the runner with the instance's feed, then reads the
+// room's history through a follow of its own until it has caught up (see
+// feed and onCatchUp).
 func (r *runner) start(ctx context.Context) error {
-	last, err := r.hub.log.LastPos(ctx, r.id)
-	if err != nil {
+	f := r.hub.feed
+	if err := f.open(ctx); err != nil {
 		return err
 	}
-	r.readyAt = last
-	stop, err := r.hub.log.Follow(context.Background(), r.id, r.onEvent)
+	r.mu.Lock()
+	r.catching = true
+	r.mu.Unlock()
+	// Registered first: every event appended from here on reaches the
+	// runner through the feed, and everything before it is at or below
+	// the last position read next.
+	f.add(r)
+	last, err := r.hub.log.LastPos(ctx, r.id)
 	if err != nil {
+		f.remove(r)
+		return err
+	}
+	r.mu.Lock()
+	r.readyAt = last
+	r.mu.Unlock()
+	stop, err := r.hub.log.Follow(context.Background(), r.id, r.onCatchUp)
+	if err != nil {
+		f.remove(r)
 		return fmt.Errorf("follow room log: %w", err)
 	}
 	r.mu.Lock()
-	r.stopFollow = stop
+	live := !r.catching || r.stopped
+	if !live {
+		r.stopFollow = stop
+	}
 	r.mu.Unlock()
+	if live {
+		stop() // caught up (or stopped) before the follow was handed over
+	}
 	return nil
 }
 
@@ -172,12 +199,14 @@ func (r *runner) exists() bool {
 }
 
 func (r *runner) stop() {
+	r.hub.feed.remove(r)
 	r.mu.Lock()
 	if r.stopped && r.stopFollow == nil {
 		r.mu.Unlock()
 		return
 	}
 	r.stopped = true
+	r.pending = nil
 	stop := r.stopFollow
 	r.stopFollow = nil
 	if r.timer != nil {
@@ -189,16 +218,22 @@ func (r *runner) stop() {
 	}
 }
 
-// onEvent applies one event from the log. The log calls it from a single
-// goroutine, in order.
+// onEvent applies one event from the log.
 func (r *runner) onEvent(pos uint64, data []byte) {
-	start := time.Now()
-	ev, err := room.DecodeEvent(data)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.apply(pos, data)
+}
+
+// apply applies one event from the log, in log order; an event at or
+// below the last applied position is a repeat and changes nothing. Called
+// with mu held.
+func (r *runner) apply(pos uint64, data []byte) {
+	start := time.Now()
 	if pos <= r.pos {
-		return // a redelivery after reconnect; already applied
+		return // a redelivery after reconnect, or from both the feed and the follow
 	}
+	ev, err := room.DecodeEvent(data)
 	r.pos = pos
 	if err != nil {
 		// Every instance reads the same bytes, so every instance skips it.

@@ -199,6 +199,52 @@ func (s *Store) Follow(ctx context.Context, roomID string, fn func(pos uint64, d
 	return cc.Stop, nil
 }
 
+// FollowAll delivers every event appended to any room from now on, with
+// its room, in log order, from one goroutine, until stop is called. It
+// recovers from connection loss without skipping or repeating events. One
+// such consumer serves every room of an instance: NATS finds a filtered
+// consumer's next message by looking through the messages of every room
+// in between, so one consumer per room would cost it in proportion to the
+// rooms interleaved in the stream.
+func (s *Store) FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte)) (func(), error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("follow all rooms: %w: %w", hub.ErrUnavailable, err)
+	}
+	// From the next sequence rather than "new": an ordered consumer that
+	// resets before it delivered anything starts again from here, not
+	// from whatever is new by then.
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   info.State.LastSeq + 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow all rooms: %w", err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		meta, err := msg.Metadata()
+		if err != nil {
+			return
+		}
+		if roomID, ok := roomOfSubject(msg.Subject()); ok {
+			fn(roomID, meta.Sequence.Stream, msg.Data())
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow all rooms: consume: %w", err)
+	}
+	return cc.Stop, nil
+}
+
+// roomOfSubject is the room id in stp.room.<id>.c or .i.
+func roomOfSubject(subj string) (string, bool) {
+	rest, ok := strings.CutPrefix(subj, SubjectRoot+".")
+	if !ok || len(rest) < 3 || rest[len(rest)-2] != '.' {
+		return "", false
+	}
+	return rest[:len(rest)-2], true
+}
+
 // Reserve claims a join code.
 func (s *Store) Reserve(ctx context.Context, code, roomID string, expiresAt time.Time) error {
 	if _, err := s.codes.Create(ctx, code, []byte(roomID)); err != nil {

@@ -1,0 +1,91 @@
+package instance_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/wire"
+	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
+)
+
+// TestInstanceJoinsABusyRoom: phones on A vote and change their votes
+// without pause while phones join the same room on B, so that B starts
+// following the room in the middle of the traffic (its own read of the
+// history, then the instance's shared feed). B must end with the very
+// same room: every event applied once, in order, so the next event has
+// the same sequence on both instances, and the same tallies.
+func TestInstanceJoinsABusyRoom(t *testing.T) {
+	ns := it.NATS(t)
+	a, b := it.Start(t, ns.ClientURL()), it.Start(t, ns.ClientURL())
+	ctx := it.Ctx(t, 60*time.Second)
+	r := it.CreateRoom(t, a, "test-plan")
+	fac := it.Facilitator(t, r, a)
+	command(t, ctx, fac, wire.TypeNext, map[string]int{"from": 0})
+	const voters, rounds = 8, 30
+	onA := make([]*client.Phone, voters)
+	for i := range onA {
+		onA[i] = it.Participant(t, r.Code, a)
+		stepOf(t, ctx, onA[i], 1)
+	}
+	started := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i, p := range onA {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range rounds {
+				if _, err := p.Submit(ctx, wire.TypeAnswer, fmt.Sprintf("v%d", k), map[string]any{"step": 1, "choices": []int{(i + k) % 3}}); err != nil {
+					t.Errorf("phone %d vote %d: %v", i, k, err)
+					return
+				}
+				if k == 3 {
+					once.Do(func() { close(started) })
+				}
+			}
+		}()
+	}
+	<-started
+	var onB []*client.Phone
+	for range 3 {
+		onB = append(onB, it.Participant(t, r.Code, b))
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	command(t, ctx, fac, wire.TypeReveal, nil)
+	results := func(p *client.Phone) (room.ResultsView, uint64) {
+		f, err := p.Wait(ctx, func(f client.Frame) bool {
+			var v room.ResultsView
+			return f.Type == wire.TypeResults && f.Decode(&v) == nil && !v.Hidden && v.Step == 1
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v room.ResultsView
+		_ = f.Decode(&v)
+		return v, f.Seq
+	}
+	want, wantSeq := results(onA[0])
+	// Every phone's last vote: (i + rounds-1) % 3.
+	counts := make([]int, 3)
+	for i := range voters {
+		counts[(i+rounds-1)%3]++
+	}
+	if fmt.Sprint(want.Counts) != fmt.Sprint(counts) || want.Answered != voters {
+		t.Fatalf("on A: %d answered, counts %v; want %d, %v", want.Answered, want.Counts, voters, counts)
+	}
+	for i, p := range onB {
+		got, seq := results(p)
+		if seq != wantSeq || fmt.Sprint(got.Counts) != fmt.Sprint(want.Counts) || got.Answered != want.Answered {
+			t.Fatalf("phone %d on B: seq %d, counts %v, %d answered; on A: seq %d, counts %v, %d answered",
+				i, seq, got.Counts, got.Answered, wantSeq, want.Counts, want.Answered)
+		}
+	}
+}
