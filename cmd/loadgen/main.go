@@ -135,7 +135,7 @@ func runMain(ctx context.Context, args []string) error {
 	fs.Float64Var(&f.joinRate, "join-rate", -1, "new phones per second (overrides the scenario)")
 	fs.DurationVar(&f.hold, "hold", -1, "how long idle phones stay (overrides the scenario)")
 	fs.DurationVar(&opts.Deadline, "deadline", 20*time.Minute, "hard limit for the whole invocation")
-	fs.IntVar(&opts.MaxPhones, "max-phones", 20000, "refuse scenarios with more phones than this")
+	fs.IntVar(&opts.MaxPhones, "max-phones", 30000, "refuse scenarios with more phones than this")
 	fs.IntVar(&opts.PerWorker, "per-worker", 7500, "most phones (sockets) in one worker process")
 	fs.IntVar(&opts.PhonesPerIP, "phones-per-ip", 20, "phones sharing one 127.0.0.x source address")
 	fs.Float64Var(&opts.JoinRateCap, "server-rate", 100000, "--join-rate and --message-rate of the servers loadgen starts")

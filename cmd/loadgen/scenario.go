@@ -177,7 +177,7 @@ var presets = map[string]Scenario{
 	},
 	"bigroom": {
 		Kind: KindFanout, Plan: planKeynote, Rooms: 1, Phones: 15000, Instances: 3, NATS: "own",
-		JoinRate: 1000, StepChanges: 20, Rounds: 1, Gap: Duration(50 * time.Millisecond),
+		JoinRate: 1000, StepChanges: 20, Rounds: 1, Baseline: true, Gap: Duration(50 * time.Millisecond),
 	},
 	"conference": {
 		Kind: KindSession, Plan: planConference, Rooms: 200, Phones: 25, Instances: 3, NATS: "own",
