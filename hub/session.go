@@ -363,26 +363,29 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 	who := room.Actor{Role: s.role, PID: s.pid}
 	ctx, cancel := context.WithTimeout(ctx, s.hub.cfg.AppendTimeout)
 	defer cancel()
-	if in.ID != "" && s.pid != "" {
-		// A resent submission that already took effect is answered from
-		// the record before anything is checked against the (newer) state.
-		var seq uint64
-		var seen bool
-		r.view(func(st *room.State) { seq, seen = st.SeenSubmission(s.pid, in.ID) })
-		if seen {
-			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seq, Duplicate: true}})
-			return nil
-		}
-	}
 	seed := randomSeed()
 	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
 		var ev *room.Event
-		var ctlSeq uint64
+		var ctlSeq, seenSeq uint64
+		var seen bool
 		var err error
 		r.view(func(st *room.State) {
+			if in.ID != "" && s.pid != "" {
+				// A resent submission that already took effect is answered
+				// from the record, not checked against the (newer) state:
+				// in the same look, so that it cannot take effect between
+				// the two.
+				if seenSeq, seen = st.SeenSubmission(s.pid, in.ID); seen {
+					return
+				}
+			}
 			ev, err = room.Decide(st, who, in, seed)
 			ctlSeq = st.CtlSeq
 		})
+		if seen {
+			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seenSeq, Duplicate: true}})
+			return nil
+		}
 		if err != nil {
 			return err
 		}
