@@ -71,9 +71,13 @@ func (f *feed) dispatch(roomID string, pos uint64, data []byte) {
 	f.mu.RLock()
 	r := f.rooms[roomID]
 	f.mu.RUnlock()
-	if r != nil {
-		r.onFeed(pos, data)
+	if r == nil {
+		return
 	}
+	if f.hub.cfg.BeforeFeed != nil {
+		f.hub.cfg.BeforeFeed(roomID)
+	}
+	r.onFeed(pos, data)
 }
 
 // maxPendingFeed bounds the events a catching-up runner holds from the

@@ -146,6 +146,10 @@ type Config struct {
 	// is sent to a room; if it returns true, that room fails as if its log
 	// were unavailable. It exists for fault-injection tests.
 	FailAnnounce func(roomID string) bool
+	// BeforeFeed, when set, is called by the instance's feed before it
+	// hands an event to the room's runner; blocking in it makes this
+	// instance lag behind the log. It exists for fault-injection tests.
+	BeforeFeed func(roomID string)
 }
 
 func (c Config) withDefaults() Config {

@@ -527,6 +527,23 @@ func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
 	}
 }
 
+// waitSeq blocks until the room's sequence reaches seq or ctx ends.
+func (r *runner) waitSeq(ctx context.Context, seq uint64) {
+	for {
+		r.mu.Lock()
+		done, ch := r.state.Seq >= seq, r.applied
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // waitChange blocks until the state moves past ctlSeq or ctx ends.
 func (r *runner) waitCtlChange(ctx context.Context, ctlSeq uint64) {
 	for {

@@ -207,6 +207,16 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	if err != nil {
 		return err
 	}
+	if hello.LastSeq > 0 && hello.Epoch == s.hub.log.Epoch() {
+		// The client saw the room up to LastSeq on another instance; this
+		// one may not have applied that far yet. Resuming now would hand
+		// it a snapshot from before what it has, and then those events
+		// again (or, for a participant who joined there a moment ago,
+		// not know their token).
+		wctx, cancel := context.WithTimeout(ctx, resumeWait)
+		r.waitSeq(wctx, hello.LastSeq)
+		cancel()
+	}
 	w := wire.Welcome{Protocol: wire.Version, Role: hello.Role, Room: roomID, Instance: s.hub.cfg.Instance, ServerTime: s.hub.now()}
 	if hello.Role == wire.RoleParticipant {
 		err = s.participantHello(ctx, r, hello, &w)
@@ -350,6 +360,11 @@ func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire
 	s.pid, w.Participant, w.Token = pid, pid, token
 	return nil
 }
+
+// resumeWait bounds how long a resuming client waits for this instance to
+// apply the room as far as the client has seen it. Past it, the client
+// gets a snapshot.
+const resumeWait = 5 * time.Second
 
 // maxCommandAttempts bounds retries of a control command that lost a race.
 const maxCommandAttempts = 8

@@ -9,6 +9,7 @@ import (
 	"github.com/stoppunkt/stoppunkt/client"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/instance"
 	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
 )
 
@@ -86,6 +87,53 @@ func TestInstanceJoinsABusyRoom(t *testing.T) {
 		if seq != wantSeq || fmt.Sprint(got.Counts) != fmt.Sprint(want.Counts) || got.Answered != want.Answered {
 			t.Fatalf("phone %d on B: seq %d, counts %v, %d answered; on A: seq %d, counts %v, %d answered",
 				i, seq, got.Counts, got.Answered, wantSeq, want.Counts, want.Answered)
+		}
+	}
+}
+
+// TestResumeOnALaggingInstance: a phone that saw the room up to some event
+// on A reconnects to B, which has not applied that far yet. B waits until
+// it has, and resumes the phone where it was: no snapshot from before what
+// the phone had, and no event twice.
+func TestResumeOnALaggingInstance(t *testing.T) {
+	ns := it.NATS(t)
+	var lag sync.Mutex // held while B is to lag
+	a := it.Start(t, ns.ClientURL())
+	b := it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
+		c.Hub.BeforeFeed = func(string) { lag.Lock(); lag.Unlock() }
+	}})
+	ctx := it.Ctx(t, 30*time.Second)
+	r := it.CreateRoom(t, a, "test-plan")
+	fac := it.Facilitator(t, r, a)
+	p := it.Participant(t, r.Code, a)
+	q := it.Participant(t, r.Code, b) // B follows the room
+	command(t, ctx, fac, wire.TypeNext, map[string]int{"from": 0})
+	stepOf(t, ctx, q, 1)
+	lag.Lock()
+	command(t, ctx, fac, wire.TypeNext, map[string]int{"from": 1})
+	stepOf(t, ctx, p, 2)
+	seen := p.LastSeq()
+	p.SetURLs([]string{it.WS(b)})
+	from := len(p.Frames())
+	p.Drop()
+	time.AfterFunc(300*time.Millisecond, lag.Unlock)
+	if _, err := p.WaitFrom(ctx, from, func(f client.Frame) bool { return f.Type == wire.TypeWelcome }); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Welcome(); !w.Recovered || w.Seq < seen {
+		t.Fatalf("resumed on B with %+v, having seen seq %d", w, seen)
+	}
+	command(t, ctx, fac, wire.TypeNext, map[string]int{"from": 2})
+	stepOf(t, ctx, p, 3)
+	count := map[uint64]int{}
+	for i, f := range p.Frames() {
+		if f.Type == wire.TypeStep {
+			if count[f.Seq]++; count[f.Seq] > 1 {
+				t.Fatalf("the step frame of seq %d came twice", f.Seq)
+			}
+		}
+		if i >= from && f.Type == wire.TypeSnapshot && f.Seq < seen {
+			t.Fatalf("a snapshot from seq %d, before the %d the phone had seen", f.Seq, seen)
 		}
 	}
 }
