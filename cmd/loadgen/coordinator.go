@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
 // Options are the run settings from the command line, shared by every
@@ -401,7 +403,8 @@ func (r *run) stoppunktURLs() []string {
 //
 // Like a person at a dashboard, it tries again after a retryable refusal
 // (the server could not store the command in time); if the retry is then
-// refused as stale, the first attempt took effect and nothing is marked.
+// refused as stale (or, for end, because the room has ended), the first
+// attempt took effect and nothing is marked.
 func (r *run) command(ctx context.Context, rm *roomInfo, key, typ string, data any, wait bool) (uint64, error) {
 	var sent, firstSent time.Time
 	var seq uint64
@@ -425,7 +428,7 @@ func (r *run) command(ctx context.Context, rm *roomInfo, key, typ string, data a
 			retried = true
 			sleepCtx(ctx, 500*time.Millisecond)
 			continue
-		case we != nil && we.Code == "stale" && retried:
+		case we != nil && retried && (we.Code == wire.CodeStale || typ == wire.TypeEnd && we.Code == wire.CodeEnded):
 			if r.onCommand != nil {
 				r.onCommand(rm, typ, data, firstSent)
 			}
