@@ -266,8 +266,8 @@ func (c *Conn) isClosing() bool {
 // nothing left; after a close it writes the close frame and closes the
 // socket.
 func (c *Conn) writeLoop() {
-	var batch []*wire.Frame
-	var bufs net.Buffers
+	// Most bursts are a few frames: their list stays on this stack.
+	var local [8]*wire.Frame
 	for {
 		c.mu.Lock()
 		if len(c.queue) == 0 && !c.pingDue && !c.closing {
@@ -275,27 +275,23 @@ func (c *Conn) writeLoop() {
 			c.mu.Unlock()
 			return
 		}
-		batch = append(batch[:0], c.queue...)
+		batch := append(local[:0], c.queue...)
 		clear(c.queue)
 		c.queue, c.queuedBytes = c.queue[:0], 0
 		ping, closing, code, reason := c.pingDue, c.closing, c.closeCode, c.closeReason
 		c.pingDue = false
 		c.mu.Unlock()
 
-		bufs = bufs[:0]
-		for _, f := range batch {
-			bufs = append(bufs, f.Cached(frameBytes).([]byte))
-		}
-		clear(batch)
 		deadline := time.Now().Add(c.cfg.WriteWait)
-		if len(bufs) > 0 {
+		if len(batch) > 0 {
 			_ = c.raw.SetWriteDeadline(deadline)
 			var err error
-			if len(bufs) == 1 {
-				_, err = c.raw.Write(bufs[0])
+			if len(batch) == 1 {
+				_, err = c.raw.Write(wireBytes(batch[0]))
 			} else {
-				err = writeJoined(c.raw, bufs)
+				err = writeJoined(c.raw, batch)
 			}
+			clear(batch)
 			if err != nil {
 				c.finish()
 				return
@@ -315,6 +311,9 @@ func (c *Conn) writeLoop() {
 	}
 }
 
+// wireBytes is a frame as written to the socket, framed once per frame.
+func wireBytes(f *wire.Frame) []byte { return f.Cached(frameBytes).([]byte) }
+
 // joinBufs holds the buffers writeJoined copies a batch into, so that a
 // fan-out to thousands of connections does not allocate one each.
 var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
@@ -325,11 +324,11 @@ const maxPooledJoin = 64 << 10
 
 // writeJoined writes several frames in one system call. net.Buffers would
 // use writev only on a bare *net.TCPConn, and the connection is wrapped.
-func writeJoined(w net.Conn, bufs net.Buffers) error {
+func writeJoined(w net.Conn, frames []*wire.Frame) error {
 	bp := joinBufs.Get().(*[]byte)
 	one := (*bp)[:0]
-	for _, b := range bufs {
-		one = append(one, b...)
+	for _, f := range frames {
+		one = append(one, wireBytes(f)...)
 	}
 	_, err := w.Write(one)
 	if cap(one) <= maxPooledJoin {
