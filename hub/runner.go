@@ -512,51 +512,36 @@ func (r *runner) view(fn func(st *room.State)) {
 
 // waitApplied blocks until the event at pos has been applied.
 func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
-	for {
-		r.mu.Lock()
-		done, ch := r.pos >= pos, r.applied
-		r.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return wire.Errorf(wire.CodeUnavailable, "the change was stored but not yet applied; it will appear shortly")
-		}
+	if !r.waitFor(ctx, func() bool { return r.pos >= pos }) {
+		return wire.Errorf(wire.CodeUnavailable, "the change was stored but not yet applied; it will appear shortly")
 	}
+	return nil
 }
 
 // waitSeq blocks until the room's sequence reaches seq or ctx ends.
 func (r *runner) waitSeq(ctx context.Context, seq uint64) {
-	for {
-		r.mu.Lock()
-		done, ch := r.state.Seq >= seq, r.applied
-		r.mu.Unlock()
-		if done {
-			return
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return
-		}
-	}
+	r.waitFor(ctx, func() bool { return r.state.Seq >= seq })
 }
 
-// waitChange blocks until the state moves past ctlSeq or ctx ends.
+// waitCtlChange blocks until the state moves past ctlSeq or ctx ends.
 func (r *runner) waitCtlChange(ctx context.Context, ctlSeq uint64) {
+	r.waitFor(ctx, func() bool { return r.state.CtlSeq != ctlSeq })
+}
+
+// waitFor blocks until done, asked with mu held after every apply,
+// reports true, or ctx ends; it returns whether done held.
+func (r *runner) waitFor(ctx context.Context, done func() bool) bool {
 	for {
 		r.mu.Lock()
-		moved, ch := r.state.CtlSeq != ctlSeq, r.applied
+		ok, ch := done(), r.applied
 		r.mu.Unlock()
-		if moved {
-			return
+		if ok {
+			return true
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }

@@ -179,24 +179,14 @@ func (s *Store) LastPos(ctx context.Context, roomID string) (uint64, error) {
 // consumer recreates itself after a disconnect from the last position it
 // delivered, so nothing is skipped or repeated.
 func (s *Store) Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (func(), error) {
-	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+	stop, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{roomSubjects(roomID)},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
+	}, func(_ string, pos uint64, data []byte) { fn(pos, data) })
 	if err != nil {
 		return nil, fmt.Errorf("follow room: %w", err)
 	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		meta, err := msg.Metadata()
-		if err != nil {
-			return
-		}
-		fn(meta.Sequence.Stream, msg.Data())
-	})
-	if err != nil {
-		return nil, fmt.Errorf("follow room: consume: %w", err)
-	}
-	return cc.Stop, nil
+	return stop, nil
 }
 
 // FollowAll delivers every event appended to any room from now on, with
@@ -214,24 +204,36 @@ func (s *Store) FollowAll(ctx context.Context, fn func(roomID string, pos uint64
 	// From the next sequence rather than "new": an ordered consumer that
 	// resets before it delivered anything starts again from here, not
 	// from whatever is new by then.
-	cons, err := s.js.OrderedConsumer(ctx, StreamName, jetstream.OrderedConsumerConfig{
+	stop, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   info.State.LastSeq + 1,
+	}, func(subj string, pos uint64, data []byte) {
+		if roomID, ok := roomOfSubject(subj); ok {
+			fn(roomID, pos, data)
+		}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("follow all rooms: %w", err)
+	}
+	return stop, nil
+}
+
+// consume runs an ordered consumer on the room log and hands fn every
+// message's subject, stream position and data.
+func (s *Store) consume(ctx context.Context, cfg jetstream.OrderedConsumerConfig, fn func(subj string, pos uint64, data []byte)) (func(), error) {
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		meta, err := msg.Metadata()
 		if err != nil {
 			return
 		}
-		if roomID, ok := roomOfSubject(msg.Subject()); ok {
-			fn(roomID, meta.Sequence.Stream, msg.Data())
-		}
+		fn(msg.Subject(), meta.Sequence.Stream, msg.Data())
 	})
 	if err != nil {
-		return nil, fmt.Errorf("follow all rooms: consume: %w", err)
+		return nil, fmt.Errorf("consume: %w", err)
 	}
 	return cc.Stop, nil
 }

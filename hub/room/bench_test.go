@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -19,13 +18,8 @@ const benchPhones = 5000
 // of testPlan), with its input open.
 func bigRoom(b *testing.B) *State {
 	b.Helper()
-	p, err := plan.Parse("bench.yaml", []byte(testPlan))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := New()
-	seq := uint64(1)
-	Apply(s, seq, &Event{Type: EvCreated, At: 1000, Created: &Created{Room: "r", Code: "ABCDEF", KeyHash: "h", Plan: p, ExpiresAt: 9e12}})
+	s := testState(b)
+	seq := s.Seq
 	for i := range benchPhones {
 		seq++
 		Apply(s, seq, &Event{Type: EvJoined, PID: "p" + strconv.Itoa(i), At: 2000, Joined: &Joined{TokenHash: "t" + strconv.Itoa(i)}})

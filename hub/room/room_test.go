@@ -42,7 +42,7 @@ steps:
     follow_up: [Routines, Training]
 `
 
-func testState(t *testing.T) *State {
+func testState(t testing.TB) *State {
 	t.Helper()
 	p, err := plan.Parse("test.yaml", []byte(testPlan))
 	if err != nil {
@@ -55,7 +55,7 @@ func testState(t *testing.T) *State {
 
 var logPos uint64
 
-func mustApply(t *testing.T, s *State, ev *Event) Changes {
+func mustApply(t testing.TB, s *State, ev *Event) Changes {
 	t.Helper()
 	// Events go through the log as JSON; apply what the log would deliver.
 	data, err := ev.Encode()
