@@ -14,6 +14,7 @@ import (
 // a nil event when there is nothing (left) to do; then pos is 0. The
 // event's At is set here.
 func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide func(st *room.State) (*room.Event, error)) (pos uint64, err error) {
+	synced := false
 	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
 		var ev *room.Event
 		var ctlSeq uint64
@@ -21,6 +22,12 @@ func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide
 			ctlSeq = st.CtlSeq
 			ev, err = decide(st)
 		})
+		if isStale(err) && !synced {
+			synced = true
+			if behind, _ := r.syncWithLog(ctx); behind {
+				continue
+			}
+		}
 		if err != nil || ev == nil {
 			return 0, err
 		}
@@ -32,4 +39,11 @@ func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide
 		r.waitCtlChange(ctx, ctlSeq)
 	}
 	return 0, wire.Errorf(wire.CodeStale, "the room kept changing; try again")
+}
+
+// isStale reports whether err refuses a decision as made on an older state
+// of the room than the one it was sent for.
+func isStale(err error) bool {
+	var e *wire.Error
+	return errors.As(err, &e) && e.Code == wire.CodeStale
 }

@@ -518,6 +518,25 @@ func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
 	return nil
 }
 
+// syncWithLog waits until this instance has applied every event the log
+// holds for the room. A decision refused as stale calls it before it
+// answers, so that a command is not refused on a view that merely lags
+// behind another instance's append. It reports whether there was anything
+// to wait for.
+func (r *runner) syncWithLog(ctx context.Context) (behind bool, err error) {
+	last, err := r.hub.log.LastPos(ctx, r.id)
+	if err != nil {
+		return false, fmt.Errorf("find the end of room %s's log: %w", r.id, err)
+	}
+	r.mu.Lock()
+	behind = r.pos < last
+	r.mu.Unlock()
+	if !behind {
+		return false, nil
+	}
+	return true, r.waitApplied(ctx, last)
+}
+
 // waitSeq blocks until the room's sequence reaches seq or ctx ends.
 func (r *runner) waitSeq(ctx context.Context, seq uint64) {
 	r.waitFor(ctx, func() bool { return r.state.Seq >= seq })

@@ -379,6 +379,7 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 	ctx, cancel := context.WithTimeout(ctx, s.hub.cfg.AppendTimeout)
 	defer cancel()
 	seed := randomSeed()
+	synced := false
 	for attempt := 0; attempt < maxCommandAttempts; attempt++ {
 		var ev *room.Event
 		var ctlSeq, seenSeq uint64
@@ -400,6 +401,12 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 		if seen {
 			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seenSeq, Duplicate: true}})
 			return nil
+		}
+		if isStale(err) && !synced {
+			synced = true
+			if behind, _ := r.syncWithLog(ctx); behind {
+				continue
+			}
 		}
 		if err != nil {
 			return err

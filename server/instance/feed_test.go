@@ -137,3 +137,30 @@ func TestResumeOnALaggingInstance(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandOnALaggingInstance: a facilitator command sent to an instance
+// that has not yet applied the room's latest step is decided once the
+// instance has caught up with the log, not refused as stale on its old
+// view. A command that is stale against the log itself is still refused.
+func TestCommandOnALaggingInstance(t *testing.T) {
+	ns := it.NATS(t)
+	var lag sync.Mutex // held while B is to lag
+	a := it.Start(t, ns.ClientURL())
+	b := it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
+		c.Hub.BeforeFeed = func(string) { lag.Lock(); lag.Unlock() }
+	}})
+	ctx := it.Ctx(t, 30*time.Second)
+	r := it.CreateRoom(t, a, "test-plan")
+	facA := it.Facilitator(t, r, a)
+	facB := it.Facilitator(t, r, b)
+	p := it.Participant(t, r.Code, b)
+	lag.Lock()
+	command(t, ctx, facA, wire.TypeNext, map[string]int{"from": 0})
+	time.AfterFunc(300*time.Millisecond, lag.Unlock)
+	// B still shows step 0; the facilitator there acts on what A did.
+	command(t, ctx, facB, wire.TypeNext, map[string]int{"from": 1})
+	stepOf(t, ctx, p, 2)
+	if _, err := facB.Command(ctx, wire.TypeNext, map[string]int{"from": 1}); err == nil || wire.AsError(err).Code != wire.CodeStale {
+		t.Fatalf("a command from a step the room has left: %v", err)
+	}
+}
