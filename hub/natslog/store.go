@@ -235,7 +235,23 @@ func (s *Store) consume(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 	if err != nil {
 		return nil, fmt.Errorf("consume: %w", err)
 	}
-	return cc.Stop, nil
+	return func() {
+		cc.Stop()
+		// The server keeps a stopped consumer until it has been inactive
+		// for minutes; a room's catch-up follow is done within seconds, so
+		// it is deleted now rather than left to linger.
+		if info := cons.CachedInfo(); info != nil {
+			go s.deleteConsumer(info.Name)
+		}
+	}, nil
+}
+
+// deleteConsumer removes a consumer that is no longer read. It is best
+// effort: a consumer that cannot be deleted now expires on its own.
+func (s *Store) deleteConsumer(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = s.js.DeleteConsumer(ctx, StreamName, name)
 }
 
 // roomOfSubject is the room id in stp.room.<id>.c or .i.
