@@ -17,16 +17,7 @@ import (
 // NATS allows consumers on a stream by default (1,000): a conference of
 // 500 rooms on three instances needs 1,500.
 func TestFollowsMoreRoomsThanNATSDefault(t *testing.T) {
-	ns, err := natsembed.Start(natsembed.Options{Dir: t.TempDir(), Listen: "127.0.0.1:-1", ServerName: "test"})
-	if err != nil {
-		t.Fatalf("start nats: %v", err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := connectEmbedded(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	st, err := natslog.Open(ctx, nc, natslog.Config{})
@@ -47,16 +38,7 @@ func TestFollowsMoreRoomsThanNATSDefault(t *testing.T) {
 // consumer off the server at once instead of leaving it to expire minutes
 // later, so a room's catch-up costs the server nothing once it is done.
 func TestStoppedFollowLeavesNoConsumer(t *testing.T) {
-	ns, err := natsembed.Start(natsembed.Options{Dir: t.TempDir(), Listen: "127.0.0.1:-1", ServerName: "test"})
-	if err != nil {
-		t.Fatalf("start nats: %v", err)
-	}
-	t.Cleanup(ns.Shutdown)
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
+	nc := connectEmbedded(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	st, err := natslog.Open(ctx, nc, natslog.Config{})
@@ -99,4 +81,21 @@ func TestStoppedFollowLeavesNoConsumer(t *testing.T) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// connectEmbedded starts an embedded NATS server for the test and connects
+// to it.
+func connectEmbedded(t *testing.T) *nats.Conn {
+	t.Helper()
+	ns, err := natsembed.Start(natsembed.Options{Dir: t.TempDir(), Listen: "127.0.0.1:-1", ServerName: "test"})
+	if err != nil {
+		t.Fatalf("start nats: %v", err)
+	}
+	t.Cleanup(ns.Shutdown)
+	nc, err := nats.Connect(ns.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
 }

@@ -96,12 +96,7 @@ func TestInstanceJoinsABusyRoom(t *testing.T) {
 // it has, and resumes the phone where it was: no snapshot from before what
 // the phone had, and no event twice.
 func TestResumeOnALaggingInstance(t *testing.T) {
-	ns := it.NATS(t)
-	var lag sync.Mutex // held while B is to lag
-	a := it.Start(t, ns.ClientURL())
-	b := it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
-		c.Hub.BeforeFeed = func(string) { lag.Lock(); lag.Unlock() }
-	}})
+	a, b, lag := laggingPair(t)
 	ctx := it.Ctx(t, 30*time.Second)
 	r := it.CreateRoom(t, a, "test-plan")
 	fac := it.Facilitator(t, r, a)
@@ -143,12 +138,7 @@ func TestResumeOnALaggingInstance(t *testing.T) {
 // instance has caught up with the log, not refused as stale on its old
 // view. A command that is stale against the log itself is still refused.
 func TestCommandOnALaggingInstance(t *testing.T) {
-	ns := it.NATS(t)
-	var lag sync.Mutex // held while B is to lag
-	a := it.Start(t, ns.ClientURL())
-	b := it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
-		c.Hub.BeforeFeed = func(string) { lag.Lock(); lag.Unlock() }
-	}})
+	a, b, lag := laggingPair(t)
 	ctx := it.Ctx(t, 30*time.Second)
 	r := it.CreateRoom(t, a, "test-plan")
 	facA := it.Facilitator(t, r, a)
@@ -163,4 +153,16 @@ func TestCommandOnALaggingInstance(t *testing.T) {
 	if _, err := facB.Command(ctx, wire.TypeNext, map[string]int{"from": 1}); err == nil || wire.AsError(err).Code != wire.CodeStale {
 		t.Fatalf("a command from a step the room has left: %v", err)
 	}
+}
+
+// laggingPair starts two instances on one NATS server; B's feed stops
+// before each event while lag is held, so B lags behind A at will.
+func laggingPair(t *testing.T) (a, b *instance.Instance, lag *sync.Mutex) {
+	ns := it.NATS(t)
+	lag = new(sync.Mutex)
+	a = it.Start(t, ns.ClientURL())
+	b = it.Start(t, ns.ClientURL(), it.Options{Modify: func(c *instance.Config) {
+		c.Hub.BeforeFeed = func(string) { lag.Lock(); lag.Unlock() }
+	}})
+	return a, b, lag
 }
