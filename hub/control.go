@@ -22,11 +22,8 @@ func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide
 			ctlSeq = st.CtlSeq
 			ev, err = decide(st)
 		})
-		if isStale(err) && !synced {
-			synced = true
-			if behind, _ := r.syncWithLog(ctx); behind {
-				continue
-			}
+		if r.retryStale(ctx, err, &synced) {
+			continue
 		}
 		if err != nil || ev == nil {
 			return 0, err
@@ -39,11 +36,4 @@ func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide
 		r.waitCtlChange(ctx, ctlSeq)
 	}
 	return 0, wire.Errorf(wire.CodeStale, "the room kept changing; try again")
-}
-
-// isStale reports whether err refuses a decision as made on an older state
-// of the room than the one it was sent for.
-func isStale(err error) bool {
-	var e *wire.Error
-	return errors.As(err, &e) && e.Code == wire.CodeStale
 }

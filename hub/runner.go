@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -518,23 +519,27 @@ func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
 	return nil
 }
 
-// syncWithLog waits until this instance has applied every event the log
-// holds for the room. A decision refused as stale calls it before it
-// answers, so that a command is not refused on a view that merely lags
-// behind another instance's append. It reports whether there was anything
-// to wait for.
-func (r *runner) syncWithLog(ctx context.Context) (behind bool, err error) {
-	last, err := r.hub.log.LastPos(ctx, r.id)
-	if err != nil {
-		return false, fmt.Errorf("find the end of room %s's log: %w", r.id, err)
+// retryStale reports whether a decision refused with err should be made
+// again: when err refuses it as stale and this instance had not applied
+// everything the room's log holds, it waits until it has, so that a
+// command is decided on the room as it is rather than refused on a view
+// that merely lags behind another instance's append. It looks at the log
+// at most once per command (*synced). If the log cannot be asked or the
+// instance does not catch up in time, the refusal stands.
+func (r *runner) retryStale(ctx context.Context, err error, synced *bool) bool {
+	var e *wire.Error
+	if *synced || !errors.As(err, &e) || e.Code != wire.CodeStale {
+		return false
+	}
+	*synced = true
+	last, lerr := r.hub.log.LastPos(ctx, r.id)
+	if lerr != nil {
+		return false
 	}
 	r.mu.Lock()
-	behind = r.pos < last
+	behind := r.pos < last
 	r.mu.Unlock()
-	if !behind {
-		return false, nil
-	}
-	return true, r.waitApplied(ctx, last)
+	return behind && r.waitApplied(ctx, last) == nil
 }
 
 // waitSeq blocks until the room's sequence reaches seq or ctx ends.

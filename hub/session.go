@@ -402,11 +402,8 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seenSeq, Duplicate: true}})
 			return nil
 		}
-		if isStale(err) && !synced {
-			synced = true
-			if behind, _ := r.syncWithLog(ctx); behind {
-				continue
-			}
+		if r.retryStale(ctx, err, &synced) {
+			continue
 		}
 		if err != nil {
 			return err
