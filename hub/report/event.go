@@ -2,10 +2,9 @@ package report
 
 import (
 	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/stoppunkt/stoppunkt/hub/plan"
@@ -20,6 +19,8 @@ type EventReport struct {
 	Event        string       `json:"event"`
 	Name         string       `json:"name"`
 	Plan         string       `json:"plan"`
+	Language     string       `json:"language"`
+	TimeZone     string       `json:"time_zone"`
 	GeneratedAt  time.Time    `json:"generated_at"`
 	IncludesAll  bool         `json:"includes_all"`
 	Rooms        int          `json:"rooms"`
@@ -38,13 +39,17 @@ type RoomReport struct {
 // EventBuilder adds rooms up into an EventReport.
 type EventBuilder struct {
 	r     *EventReport
+	o     Options
 	steps []plan.Step
 	raw   []room.ResultsView
 }
 
-// NewEventBuilder starts an event report.
-func NewEventBuilder(event, name, planID string, includeAll bool, now time.Time) *EventBuilder {
-	return &EventBuilder{r: &EventReport{Event: event, Name: name, Plan: planID, GeneratedAt: now.UTC(), IncludesAll: includeAll}}
+// NewEventBuilder starts an event report. language is the plan's; the
+// report is written in it.
+func NewEventBuilder(event, name, planID, language string, o Options) *EventBuilder {
+	loc := o.location()
+	return &EventBuilder{o: o, r: &EventReport{Event: event, Name: name, Plan: planID, Language: language,
+		TimeZone: loc.String(), GeneratedAt: o.Now.In(loc), IncludesAll: o.IncludeAll}}
 }
 
 // Add adds a room: its own report, and its raw tallies to the totals.
@@ -52,11 +57,14 @@ func (b *EventBuilder) Add(name string, s *room.State) {
 	if !s.Exists() {
 		return
 	}
-	rep := Build(s, b.r.IncludesAll, b.r.GeneratedAt)
+	rep := Build(s, b.o)
 	b.r.RoomReports = append(b.r.RoomReports, RoomReport{Name: name, Report: rep})
 	b.r.Rooms++
 	b.r.Participants += rep.Participants
 	b.r.Actions += len(rep.Actions)
+	if b.r.Language == "" {
+		b.r.Language = s.Plan.Language
+	}
 	if b.steps == nil {
 		b.steps = s.Plan.Steps
 		b.raw = make([]room.ResultsView, len(s.Plan.Steps))
@@ -106,6 +114,10 @@ func (b *EventBuilder) Finish() *EventReport {
 		if room.Takes(ps.Kind) {
 			st.Answered = raw.Answered
 			st.TooFew = raw.Answered < room.MinBreakdown
+		}
+		if !room.Takes(ps.Kind) {
+			b.r.Totals = append(b.r.Totals, st)
+			continue
 		}
 		if !st.TooFew {
 			switch ps.Kind {
@@ -167,59 +179,63 @@ func sortWords(words []room.WordCount) []room.WordCount {
 	return out
 }
 
+// EventFormats are the formats an event report can be written in.
+var EventFormats = []string{FormatMarkdown, FormatCSV, FormatJSON}
+
 // Write renders the event report in a format.
 func (r *EventReport) Write(w io.Writer, format string) error {
 	switch format {
 	case FormatJSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case FormatMarkdown:
-		var b bytes.Buffer
-		fmt.Fprintf(&b, "# %s\n\n", md(r.Name))
-		fmt.Fprintf(&b, "Event of %d rooms · plan `%s` · %d participants · %d measures · exported %s\n\n",
-			r.Rooms, r.Plan, r.Participants, r.Actions, r.GeneratedAt.Format("2006-01-02 15:04 MST"))
-		b.WriteString("Nothing in this report says who wrote or chose what. Questions fewer than 3 people answered show no breakdown.\n\n## Totals across rooms\n\n")
-		for _, st := range r.Totals {
-			if !room.Takes(st.Kind) {
-				continue
-			}
-			fmt.Fprintf(&b, "### %d. %s\n\n", st.Index+1, md(st.Title))
-			st.writeMarkdown(&b)
-		}
-		for _, rr := range r.RoomReports {
-			fmt.Fprintf(&b, "## Room %s (%s)\n\n", md(rr.Name), rr.Code)
-			var inner bytes.Buffer
-			if err := rr.Report.writeMarkdown(&inner); err != nil {
-				return err
-			}
-			// The room report's own title line is replaced by the heading above.
-			body := inner.Bytes()
-			if i := bytes.Index(body, []byte("\n\n")); i >= 0 {
-				body = body[i+2:]
-			}
-			b.Write(bytes.ReplaceAll(body, []byte("\n## "), []byte("\n### ")))
-		}
-		_, err := w.Write(b.Bytes())
-		return err
+		return r.writeMarkdown(w)
 	case FormatCSV:
-		cw := csv.NewWriter(w)
-		_ = cw.Write(append([]string{"room"}, CSVHeader...))
-		for _, rr := range r.RoomReports {
-			var one bytes.Buffer
-			if err := rr.Report.writeCSV(&one); err != nil {
-				return err
-			}
-			rows, err := csv.NewReader(&one).ReadAll()
-			if err != nil {
-				return err
-			}
-			for _, row := range rows[1:] {
-				_ = cw.Write(append([]string{CSVSafe(rr.Name)}, row...))
-			}
-		}
-		cw.Flush()
-		return cw.Error()
+		return r.writeCSV(w)
 	}
-	return fmt.Errorf("report: unknown format %q", format)
+	return fmt.Errorf("report: unknown format %q for an event", format)
+}
+
+func (r *EventReport) writeMarkdown(w io.Writer) error {
+	l := langFor(r.Language)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s\n\n", md(r.Name))
+	meta := []string{
+		l.w.Event + ": " + md(r.Event), l.w.Plan + ": " + md(r.Plan), l.w.Rooms + ": " + l.int(r.Rooms),
+		l.w.Participants + ": " + l.int(r.Participants), l.w.Measures + ": " + l.int(r.Actions),
+		l.w.Exported + ": " + l.dateTime(r.GeneratedAt),
+	}
+	b.WriteString(strings.Join(meta, " · ") + "\n\n")
+	b.WriteString(md(l.w.Anonymous) + "\n\n")
+	fmt.Fprintf(&b, "## %s\n\n", md(l.w.Totals))
+	for _, st := range r.Totals {
+		if !room.Takes(st.Kind) {
+			continue
+		}
+		fmt.Fprintf(&b, "### %d. %s\n\n", st.Index+1, md(st.Title))
+		st.writeMarkdown(&b, l)
+	}
+	for _, rr := range r.RoomReports {
+		fmt.Fprintf(&b, "## %s %s (%s)\n\n", md(l.w.Room), md(rr.Name), rr.Code)
+		rr.Report.writeMarkdownBody(&b, "###")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func (r *EventReport) writeCSV(w io.Writer) error {
+	cw, err := langFor(r.Language).csvWriter(w)
+	if err != nil {
+		return err
+	}
+	_ = cw.Write(append([]string{"room"}, CSVHeader...))
+	for _, rr := range r.RoomReports {
+		for _, row := range rr.Report.csvRows() {
+			_ = cw.Write(append([]string{CSVSafe(rr.Name)}, row...))
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("report: write event csv: %w", err)
+	}
+	return nil
 }
