@@ -193,17 +193,15 @@ func (s *Server) handleEventDelete(c *gin.Context) {
 }
 
 func (s *Server) handleEventReport(c *gin.Context) {
-	format := c.DefaultQuery("format", report.FormatMarkdown)
-	ctype := report.ContentType(format)
-	if ctype == "" {
-		s.fail(c, wire.Errorf(wire.CodeInvalid, "format must be md, csv or json"))
+	format, ok := s.reportFormat(c, report.EventFormats)
+	if !ok {
 		return
 	}
-	includeAll := c.Query("include") == "all"
+	opts := s.reportOptions(c)
 	var b *report.EventBuilder
 	rec, err := s.deps.Hub.EventRooms(c.Request.Context(), c.Param("event"), bearer(c), func(er hub.EventRoom, st *room.State) {
 		if b == nil {
-			b = report.NewEventBuilder(st.Event, "", st.Plan.ID, includeAll, time.Now())
+			b = report.NewEventBuilder(st.Event, "", st.Plan.ID, st.Plan.Language, opts)
 		}
 		b.Add(er.Name, st)
 	})
@@ -212,7 +210,11 @@ func (s *Server) handleEventReport(c *gin.Context) {
 		return
 	}
 	if b == nil {
-		b = report.NewEventBuilder(rec.ID, rec.Name, rec.Plan, includeAll, time.Now())
+		lang := ""
+		if p, ok := s.deps.Plans.Get(rec.Plan); ok {
+			lang = p.Language
+		}
+		b = report.NewEventBuilder(rec.ID, rec.Name, rec.Plan, lang, opts)
 	}
 	rep := b.Finish()
 	rep.Event, rep.Name, rep.Plan = rec.ID, rec.Name, rec.Plan
@@ -221,7 +223,5 @@ func (s *Server) handleEventReport(c *gin.Context) {
 		s.fail(c, fmt.Errorf("write event report: %w", err))
 		return
 	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="stoppunkt-event-`+rec.ID+`.`+format+`"`)
-	c.Data(http.StatusOK, ctype, buf.Bytes())
+	s.sendReport(c, "stoppunkt-event-"+rec.ID, format, buf.Bytes())
 }

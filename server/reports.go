@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,19 +22,49 @@ func bearer(c *gin.Context) string {
 	return got
 }
 
-// handleRoomReport exports a room: ?format=md|csv|json, ?include=all for
-// texts not approved.
-func (s *Server) handleRoomReport(c *gin.Context) {
+// reportFormat reads ?format= (default md) and checks it is one of
+// formats; it answers the request itself when it is not.
+func (s *Server) reportFormat(c *gin.Context, formats []string) (string, bool) {
 	format := c.DefaultQuery("format", report.FormatMarkdown)
-	ctype := report.ContentType(format)
-	if ctype == "" {
-		s.fail(c, wire.Errorf(wire.CodeInvalid, "format must be md, csv or json"))
+	if !slices.Contains(formats, format) {
+		s.fail(c, wire.Errorf(wire.CodeInvalid, "format must be %s", strings.Join(formats, ", ")))
+		return "", false
+	}
+	return format, true
+}
+
+// reportOptions are a report's options from the request and the server's
+// time zone.
+func (s *Server) reportOptions(c *gin.Context) report.Options {
+	return report.Options{IncludeAll: c.Query("include") == "all", Now: time.Now(), Location: s.cfg.TimeZone}
+}
+
+// sendReport sends a written report: the page to print inline, under the
+// same Content-Security-Policy as every page, anything else as a download.
+func (s *Server) sendReport(c *gin.Context, name, format string, body []byte) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	if format == report.FormatHTML {
+		c.Header("Content-Security-Policy", contentSecurityPolicy)
+		c.Header("Referrer-Policy", "no-referrer")
+		c.Header("Content-Disposition", `inline; filename="`+name+`.html"`)
+	} else {
+		c.Header("Content-Disposition", `attachment; filename="`+name+`.`+format+`"`)
+	}
+	c.Data(http.StatusOK, report.ContentType(format), body)
+}
+
+// handleRoomReport exports a room: ?format=md|csv|json|xlsx|html,
+// ?include=all for texts not approved.
+func (s *Server) handleRoomReport(c *gin.Context) {
+	format, ok := s.reportFormat(c, report.Formats)
+	if !ok {
 		return
 	}
-	includeAll := c.Query("include") == "all"
+	opts := s.reportOptions(c)
 	var rep *report.Report
 	err := s.deps.Hub.WithRoom(c.Request.Context(), c.Param("room"), bearer(c), func(st *room.State) {
-		rep = report.Build(st, includeAll, time.Now())
+		rep = report.Build(st, opts)
 	})
 	if err != nil {
 		s.fail(c, err)
@@ -40,12 +72,10 @@ func (s *Server) handleRoomReport(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := rep.Write(&buf, format); err != nil {
-		s.fail(c, err)
+		s.fail(c, fmt.Errorf("write room report: %w", err))
 		return
 	}
-	c.Header("Content-Disposition", `attachment; filename="stoppunkt-`+rep.Code+`.`+format+`"`)
-	c.Header("Cache-Control", "no-store")
-	c.Data(http.StatusOK, ctype, buf.Bytes())
+	s.sendReport(c, "stoppunkt-"+rep.Code, format, buf.Bytes())
 }
 
 // handleRoomDelete deletes a room's data now.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,8 @@ type Config struct {
 	AccessCode string
 	// Conn sets websocket connection limits.
 	Conn client.Config
+	// TimeZone dates reports; nil is UTC.
+	TimeZone *time.Location
 }
 
 // Deps are what the server serves from.

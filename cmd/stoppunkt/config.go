@@ -98,6 +98,7 @@ type options struct {
 	plans, retention, name, logFormat, logLevel, drain, tlsCert, tlsKey                *string
 	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay, releaseMemory        *string
 	natsCreds, natsCA, natsCert, natsKey                                               *string
+	timeZone                                                                           *string
 }
 
 func registerSettings(s *settings) *options {
@@ -128,6 +129,7 @@ func registerSettings(s *settings) *options {
 		failureRate:   s.add("failure-rate", "STOPPUNKT_FAILURE_RATE", "10", "failed hellos (unknown codes, wrong keys or tokens) per minute allowed from one client address before it is refused for a while"),
 		shutdownDelay: s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
 		pprofAddr:     s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
+		timeZone:      s.add("time-zone", "STOPPUNKT_TIME_ZONE", "Europe/Oslo", "IANA time zone that reports give dates and times in (e.g. Europe/Copenhagen, UTC)"),
 		releaseMemory: s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
 	}
 }
@@ -223,6 +225,9 @@ func (o *options) config() (instance.Config, error) {
 	if _, err := parseLevel(*o.logLevel); err != nil {
 		return cfg, err
 	}
+	if cfg.Server.TimeZone, err = parseTimeZone(*o.timeZone); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -264,6 +269,19 @@ func parseDuration(name, v string, min time.Duration) (time.Duration, error) {
 		return 0, configError(name, "must be at least %s", min)
 	}
 	return d, nil
+}
+
+// parseTimeZone loads an IANA time zone. The binary carries the zone
+// database (time/tzdata), so this works in containers without one.
+func parseTimeZone(v string) (*time.Location, error) {
+	if v == "" || v == "Local" {
+		return nil, configError("time-zone", "%q must name a time zone such as Europe/Oslo or UTC", v)
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		return nil, configError("time-zone", "%q is not a known time zone (such as Europe/Oslo or UTC)", v)
+	}
+	return loc, nil
 }
 
 func parsePositive(name, v string) (float64, error) {

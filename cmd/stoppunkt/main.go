@@ -17,6 +17,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	// The zone database inside the binary: --time-zone must load in a
+	// container that has no /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	"github.com/stoppunkt/stoppunkt/server/instance"
 )

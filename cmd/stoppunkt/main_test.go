@@ -66,6 +66,8 @@ func TestInvalidConfigNamesTheSetting(t *testing.T) {
 		{[]string{"--nats-creds", "main_test.go"}, nil, "--nats-creds"},
 		{[]string{"--nats-url", "nats://127.0.0.1:4222", "--nats-ca", "no-such-ca.pem"}, nil, "--nats-ca"},
 		{[]string{"--nats-url", "nats://127.0.0.1:4222", "--nats-cert", "main_test.go"}, nil, "--nats-cert"},
+		{[]string{"--time-zone", "Mars/Olympus_Mons"}, nil, "--time-zone"},
+		{nil, map[string]string{"STOPPUNKT_TIME_ZONE": "Local"}, "--time-zone"},
 		{[]string{"stray"}, nil, "stray"},
 	}
 	for _, tt := range tests {
@@ -74,6 +76,25 @@ func TestInvalidConfigNamesTheSetting(t *testing.T) {
 		err := run(context.Background(), tt.args, getenv, &out, &out)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%v %v: want an error naming %s, got %v", tt.args, tt.env, tt.want, err)
+		}
+	}
+}
+
+// TestTimeZoneSetting: reports are dated in Europe/Oslo unless the
+// setting names another zone, which reaches the server's configuration.
+func TestTimeZoneSetting(t *testing.T) {
+	for env, want := range map[string]string{"": "Europe/Oslo", "Europe/Copenhagen": "Europe/Copenhagen", "UTC": "UTC"} {
+		s := newSettings(&bytes.Buffer{})
+		o := registerSettings(s)
+		if err := s.parse(nil, func(k string) string { return map[string]string{"STOPPUNKT_TIME_ZONE": env}[k] }); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := o.config()
+		if err != nil {
+			t.Fatalf("time zone %q: %v", env, err)
+		}
+		if cfg.Server.TimeZone == nil || cfg.Server.TimeZone.String() != want {
+			t.Errorf("STOPPUNKT_TIME_ZONE=%q: the server gets %v, want %s", env, cfg.Server.TimeZone, want)
 		}
 	}
 }

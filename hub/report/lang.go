@@ -35,14 +35,14 @@ type lang struct {
 // words are every fixed text a report shows. Each language fills them
 // all (TestLanguagesComplete).
 type words struct {
-	Report, Room, Plan, Participants, Created, Exported, Ended, Open       string
-	OnlyApproved, IncludesAll, Anonymous                                   string
+	Report, Room, Plan, Participants, Created, Exported, Ended, Open        string
+	OnlyApproved, IncludesAll, Anonymous                                    string
 	Answers, TooFew, Option, Count, Value, Word, Median, FollowUp, Share    string
-	Answer, Takeaway, Group, Reflections, Takeaways, Texts                 string
-	Pending, Hidden, Draft, Approved                                       string
-	Actions, Number, Measure, Description, Responsible, Deadline, Status   string
+	Answer, Takeaway, Group, Reflections, Takeaways, Texts                  string
+	Pending, Hidden, Draft, Approved                                        string
+	Actions, Number, Measure, Description, Responsible, Deadline, Status    string
 	Step, Kind, NoActions, Print, PrintHint, Event, Rooms, Totals, Measures string
-	Summary, Chart                                                         string
+	Summary, Chart                                                          string
 }
 
 var (
@@ -102,8 +102,10 @@ var (
 		code: "en", tag: language.English, decimal: ".", group: ",", pct: "",
 		csvComma: ',', csvBOM: false,
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		date:   func(l *lang, t time.Time) string { return fmt.Sprintf("%d %s %d", t.Day(), l.months[t.Month()-1], t.Year()) },
-		clock:  func(t time.Time) string { return t.Format("15:04") },
+		date: func(l *lang, t time.Time) string {
+			return fmt.Sprintf("%d %s %d", t.Day(), l.months[t.Month()-1], t.Year())
+		},
+		clock: func(t time.Time) string { return t.Format("15:04") },
 		w: words{
 			Report: "Report", Room: "Room", Plan: "Plan", Participants: "Participants", Created: "Created",
 			Exported: "Exported", Ended: "Ended", Open: "In progress",

@@ -237,4 +237,3 @@ func groupWriters(s *room.State, step int) int {
 	}
 	return n
 }
-
