@@ -124,8 +124,8 @@ func Build(s *room.State, o Options) *Report {
 		Room: s.RoomID, Code: s.Code, Title: s.Plan.Title, Plan: s.Plan.ID, Language: s.Plan.Language,
 		TimeZone: loc.String(), CreatedAt: time.UnixMilli(s.CreatedAt).In(loc), GeneratedAt: o.Now.In(loc),
 		Ended: s.Ended, Participants: s.ActiveCount(), IncludesAll: o.IncludeAll,
-		Steps: make([]Step, len(s.Plan.Steps)),
-		lang:  langFor(s.Plan.Language),
+		Steps: make([]Step, len(s.Plan.Steps)), Actions: []Action{},
+		lang: langFor(s.Plan.Language),
 	}
 	for i := range s.Plan.Steps {
 		r.Steps[i] = buildStep(s, i, o.IncludeAll)
