@@ -1,12 +1,13 @@
 // The room's tools on the dashboard: lock joining, the links to share,
-// export (Markdown, CSV, JSON; approved texts only or everything), end
-// the session, and delete the room's data now. The key goes to the server
-// only in the Authorization header, never in a URL.
+// export (Markdown, CSV, Excel, JSON, or the page to print; approved texts
+// only or everything), end the session, and delete the room's data now.
+// The key goes to the server only in the Authorization header, never in a
+// URL: the page to print is fetched with it and written into a new window.
 
 import { h, $, confirmDialog, copyText } from './dom.js';
 import { t } from './i18n.js';
 
-const FORMATS = ['md', 'csv', 'json'];
+const FORMATS = ['md', 'csv', 'xlsx', 'json'];
 
 export function drawRoomTools(dash) {
   const r = dash.state.room;
@@ -61,13 +62,18 @@ function build(dash) {
     on: { change: () => { dash.ui.format = f; } } }));
   const all = h('input', { type: 'checkbox', id: 'include-all', checked: !!dash.ui.includeAll, on: { change: (e) => { dash.ui.includeAll = e.target.checked; } } });
   const exportStatus = h('p', { class: 'status', attrs: { role: 'status' } });
+  const pageStatus = h('p', { class: 'status', id: 'report-page-status', attrs: { role: 'status' } });
   root.append(h('div', { class: 'tool' }, h('h3', { text: t('roomp.export') }),
     h('fieldset', { class: 'formats' }, h('legend', { text: t('roomp.format') }),
       FORMATS.map((f, i) => h('div', { class: 'check' }, radios[i], h('label', { htmlFor: radios[i].id, text: t('format.' + f) })))),
     h('div', { class: 'check' }, all, h('label', { htmlFor: all.id, text: t('roomp.include_all') })),
     h('button', { type: 'button', class: 'primary', id: 'export-btn', text: t('roomp.download'),
       on: { click: () => download(dash, dash.ui.format || 'md', !!dash.ui.includeAll, exportStatus) } }),
-    exportStatus));
+    exportStatus,
+    h('button', { type: 'button', class: 'secondary', id: 'report-page-btn', text: t('roomp.print_page'),
+      on: { click: () => openPage(dash, !!dash.ui.includeAll, pageStatus) } }),
+    h('p', { class: 'hint', text: t('roomp.print_hint') }),
+    pageStatus));
 
   // End and delete.
   tl.end = h('button', { type: 'button', class: 'secondary danger', id: 'end-btn', text: t('roomp.end'),
@@ -83,13 +89,49 @@ function build(dash) {
     h('p', { class: 'hint', text: t('roomp.delete_hint') }), delStatus));
 }
 
+/** fetchReport asks for the report with the key in the header. */
+async function fetchReport(dash, format, all) {
+  const url = `/api/rooms/${dash.room}/report?format=${format}${all ? '&include=all' : ''}`;
+  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + dash.key }, cache: 'no-store' });
+  if (!res.ok) throw new Error(String(res.status));
+  return res;
+}
+
+/**
+ * openPage shows the report's page to print in a new window. The window
+ * is opened in the click itself, so that pop-up blockers allow it, and
+ * filled when the page has arrived; written into a same-origin window, it
+ * loads its stylesheet from this server under this page's policy.
+ */
+async function openPage(dash, all, status) {
+  const win = window.open('', '_blank');
+  if (!win) {
+    status.textContent = t('roomp.print_blocked');
+    status.className = 'status error';
+    return;
+  }
+  win.opener = null;
+  status.textContent = t('common.loading');
+  status.className = 'status';
+  try {
+    const html = await (await fetchReport(dash, 'html', all)).text();
+    win.document.open();
+    win.document.write(html);
+    win.document.close();
+    status.textContent = t('roomp.print_opened');
+    status.className = 'status ok';
+  } catch {
+    win.close();
+    status.textContent = t('roomp.download_failed');
+    status.className = 'status error';
+  }
+}
+
 async function download(dash, format, all, status) {
   status.textContent = t('common.loading');
   status.className = 'status';
   try {
-    const url = `/api/rooms/${dash.room}/report?format=${format}${all ? '&include=all' : ''}`;
-    const res = await fetch(url, { headers: { Authorization: 'Bearer ' + dash.key }, cache: 'no-store' });
-    if (!res.ok) throw new Error(String(res.status));
+    const res = await fetchReport(dash, format, all);
     const blob = await res.blob();
     const a = h('a', { href: URL.createObjectURL(blob), download: `stoppunkt-${dash.state.room.code}.${format}` });
     document.body.append(a);
