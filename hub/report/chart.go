@@ -80,8 +80,10 @@ func (s *svg) rect(x, y, w, h float64, class string) {
 // readers.
 func (s *svg) done(label string, height float64) template.HTML {
 	h := math.Ceil(height)
-	return template.HTML(fmt.Sprintf(`<svg class="chart" viewBox="0 0 %d %.0f" width="%d" height="%.0f" role="img" aria-label="%s">%s</svg>`,
-		chartWidth, h, chartWidth, h, svgEsc(label), s.b.String()))
+	// A margin on both sides takes the overhang of glyphs at the edges.
+	const pad = 6
+	return template.HTML(fmt.Sprintf(`<svg class="chart" viewBox="%d 0 %d %.0f" width="%d" height="%.0f" role="img" aria-label="%s">%s</svg>`,
+		-pad, chartWidth+2*pad, h, chartWidth+2*pad, h, svgEsc(label), s.b.String()))
 }
 
 // barChart draws one horizontal bar per option, as its share of those who

@@ -212,7 +212,7 @@ func (r *EventReport) writeMarkdown(w io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(&b, "### %d. %s\n\n", st.Index+1, md(st.Title))
-		st.writeMarkdown(&b, l)
+		st.writeMarkdown(&b, l, r.IncludesAll)
 	}
 	for _, rr := range r.RoomReports {
 		fmt.Fprintf(&b, "## %s %s (%s)\n\n", md(l.w.Room), md(rr.Name), rr.Code)

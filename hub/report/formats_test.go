@@ -175,7 +175,7 @@ func TestWorkbookReadsBack(t *testing.T) {
 func TestSheetNames(t *testing.T) {
 	used := map[string]bool{}
 	for in, want := range map[string]string{
-		"1 What: now? [really] / *yes*":                      "1 What  now   really     yes",
+		"1 What: now? [really] / *yes*":                       "1 What  now   really     yes",
 		"2 A very long step title that goes on and on and on": "2 A very long step title that g",
 	} {
 		if got := sheetName(in, used); got != strings.Join(strings.Fields(want), " ") {

@@ -43,6 +43,8 @@ type pageStep struct {
 	FollowUpTitle     string
 	TextsTitle        string
 	Texts             []pageText
+	// SeeActions points from an actions step to the action list.
+	SeeActions string
 }
 
 type pageText struct {
@@ -116,6 +118,9 @@ func (r *Report) pageStep(l *lang, st *Step) pageStep {
 		ps.FollowUpTitle = l.w.FollowUp
 		ps.FollowUp = barChart(l, st.FollowUp, st.Answered)
 	}
+	if st.Kind == plan.KindActions && !st.TooFew && len(r.Actions) > 0 {
+		ps.SeeActions = l.w.SeeActions
+	}
 	switch st.Kind {
 	case plan.KindBreakout:
 		ps.TextsTitle = l.w.Reflections
@@ -129,7 +134,7 @@ func (r *Report) pageStep(l *lang, st *Step) pageStep {
 		if t.Kind == room.ItemGroup {
 			pt.Label = textLabel(l, t)
 		}
-		if t.Status != room.StatusApproved {
+		if r.IncludesAll && t.Status != room.StatusApproved {
 			pt.Status = l.status(t.Status)
 		}
 		ps.Texts = append(ps.Texts, pt)

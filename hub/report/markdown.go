@@ -80,7 +80,7 @@ func (r *Report) writeMarkdownBody(b *bytes.Buffer, h string) {
 			continue
 		}
 		fmt.Fprintf(b, "%s %d. %s\n\n", h, st.Index+1, md(st.Title))
-		st.writeMarkdown(b, l)
+		st.writeMarkdown(b, l, r.IncludesAll)
 	}
 	if len(r.Actions) > 0 {
 		fmt.Fprintf(b, "%s %s\n\n", h, md(l.w.Actions))
@@ -106,7 +106,9 @@ func (st *Step) reportable() bool {
 	return room.Takes(st.Kind) || room.Shared(st.Kind) || len(st.Texts) > 0
 }
 
-func (st *Step) writeMarkdown(b *bytes.Buffer, l *lang) {
+// writeMarkdown writes a step's results and texts; all labels the texts
+// the facilitator did not approve (a report with every text).
+func (st *Step) writeMarkdown(b *bytes.Buffer, l *lang, all bool) {
 	if room.Takes(st.Kind) || room.Shared(st.Kind) {
 		fmt.Fprintf(b, "%s: %s.", l.w.Answers, l.int(st.Answered))
 		if st.TooFew {
@@ -136,7 +138,7 @@ func (st *Step) writeMarkdown(b *bytes.Buffer, l *lang) {
 	}
 	for _, t := range st.Texts {
 		label := textLabel(l, t)
-		if t.Status != room.StatusApproved {
+		if all && t.Status != room.StatusApproved {
 			label += " (" + l.status(t.Status) + ")"
 		}
 		fmt.Fprintf(b, "**%s:**  \n%s\n\n", md(label), mdBlock(t.Text))

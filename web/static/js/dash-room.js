@@ -2,7 +2,7 @@
 // export (Markdown, CSV, Excel, JSON, or the page to print; approved texts
 // only or everything), end the session, and delete the room's data now.
 // The key goes to the server only in the Authorization header, never in a
-// URL: the page to print is fetched with it and written into a new window.
+// URL: the page to print is fetched with it and opened from memory.
 
 import { h, $, confirmDialog, copyText } from './dom.js';
 import { t } from './i18n.js';
@@ -100,9 +100,12 @@ async function fetchReport(dash, format, all) {
 /**
  * openPage shows the report's page to print in a new window. The window
  * is opened in the click itself, so that pop-up blockers allow it, and
- * filled when the page has arrived; written into a same-origin window, it
- * loads its stylesheet from this server under this page's policy.
+ * sent to the page once it has arrived, as a blob: address that carries
+ * no key. The page's links to its stylesheet and script are made absolute
+ * first (a blob: page has no address of its own to resolve them against);
+ * parsing it here runs nothing in it.
  */
+let pageURL = null;
 async function openPage(dash, all, status) {
   const win = window.open('', '_blank');
   if (!win) {
@@ -115,9 +118,12 @@ async function openPage(dash, all, status) {
   status.className = 'status';
   try {
     const html = await (await fetchReport(dash, 'html', all)).text();
-    win.document.open();
-    win.document.write(html);
-    win.document.close();
+    const doc = new DOMParser().parseFromString(html, 'text/html');
+    for (const el of doc.querySelectorAll('link[href]')) el.setAttribute('href', new URL(el.getAttribute('href'), location.href).href);
+    for (const el of doc.querySelectorAll('script[src]')) el.setAttribute('src', new URL(el.getAttribute('src'), location.href).href);
+    if (pageURL) URL.revokeObjectURL(pageURL);
+    pageURL = URL.createObjectURL(new Blob(['<!DOCTYPE html>\n', doc.documentElement.outerHTML], { type: 'text/html' }));
+    win.location.href = pageURL;
     status.textContent = t('roomp.print_opened');
     status.className = 'status ok';
   } catch {
