@@ -133,7 +133,7 @@ func checkReportPage(t *testing.T, rp *reportPage, lang string, s instancetest.R
 	rp.wait("the print button", `!document.querySelector('#print-btn').hidden`)
 	var got struct {
 		Charts, Rows, Imgs int
-		Title, Text     string
+		Title, Text        string
 	}
 	rp.eval(`({Charts: document.querySelectorAll('svg.chart').length, Rows: document.querySelectorAll('table.actions tbody tr').length,
 		Imgs: document.querySelectorAll('main img, main script').length, Title: document.title, Text: document.body.innerText})`, &got)
