@@ -293,7 +293,7 @@ func TestWholeSession(t *testing.T) {
 	dash.wait("3 of 6 answered", `document.querySelector('#progress').textContent.startsWith('3')`)
 	dash.shot("6-closing")
 
-	// Export the report in Markdown and find the approved text in it.
+	// Export the report in Markdown.
 	dir := t.TempDir()
 	dash.run(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
@@ -308,8 +308,16 @@ func TestWholeSession(t *testing.T) {
 	dash.wait("export done", `document.querySelector('#export-btn').nextElementSibling.classList.contains('ok')`)
 	file := filepath.Join(dir, "stoppunkt-"+code+".md")
 	report := waitFile(t, file)
-	if !strings.Contains(report, textA) {
-		t.Errorf("the report lacks the approved text %q:\n%s", textA, report)
+	// Only one pair wrote in the breakout: two people are too few, so even
+	// their approved text stays out of the report. The three closing
+	// takeaways are in it, unapproved, as the plans promise.
+	if strings.Contains(report, textA) {
+		t.Errorf("the report holds the text of a step only two people wrote:\n%s", report)
+	}
+	for i := range 3 {
+		if want := fmt.Sprintf("%s (%d)", closing, i); !strings.Contains(report, want) {
+			t.Errorf("the report lacks the closing takeaway %q:\n%s", want, report)
+		}
 	}
 	dash.shot("7-exported")
 
