@@ -42,7 +42,7 @@ type words struct {
 	Pending, Hidden, Draft, Approved                                        string
 	Actions, Number, Measure, Description, Responsible, Deadline, Status    string
 	Step, Kind, NoActions, Print, PrintHint, Event, Rooms, Totals, Measures string
-	Summary, Chart, SeeActions                                              string
+	Summary, SeeActions                                                     string
 }
 
 var (
@@ -69,7 +69,7 @@ var (
 			Step: "Steg", Kind: "Type", NoActions: "Ingen tiltak ble foreslått.",
 			Print: "Skriv ut eller lagre som PDF", PrintHint: "Velg «Lagre som PDF» i utskriftsvinduet for å få en PDF.",
 			Event: "Arrangement", Rooms: "Rom", Totals: "Totalt for alle rom", Measures: "Tiltak",
-			Summary: "Sammendrag", Chart: "Diagram", SeeActions: "Tiltakene står i handlingslisten til slutt.",
+			Summary: "Sammendrag", SeeActions: "Tiltakene står i handlingslisten til slutt.",
 		},
 	}
 	langDA = &lang{
@@ -95,7 +95,7 @@ var (
 			Step: "Trin", Kind: "Type", NoActions: "Der blev ikke foreslået nogen tiltag.",
 			Print: "Udskriv eller gem som PDF", PrintHint: "Vælg »Gem som PDF« i udskriftsvinduet for at få en PDF.",
 			Event: "Arrangement", Rooms: "Rum", Totals: "Samlet for alle rum", Measures: "Tiltag",
-			Summary: "Sammendrag", Chart: "Diagram", SeeActions: "Tiltagene står i handleplanen til sidst.",
+			Summary: "Sammendrag", SeeActions: "Tiltagene står i handleplanen til sidst.",
 		},
 	}
 	langEN = &lang{
@@ -123,7 +123,7 @@ var (
 			Step: "Step", Kind: "Kind", NoActions: "No measures were proposed.",
 			Print: "Print or save as PDF", PrintHint: "Choose “Save as PDF” in the print dialog to get a PDF.",
 			Event: "Event", Rooms: "Rooms", Totals: "Totals across rooms", Measures: "Measures",
-			Summary: "Summary", Chart: "Chart", SeeActions: "The measures are in the action list at the end.",
+			Summary: "Summary", SeeActions: "The measures are in the action list at the end.",
 		},
 	}
 	languages = []*lang{langNB, langDA, langEN}
