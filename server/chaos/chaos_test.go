@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
@@ -96,7 +96,7 @@ func TestKillOneOfThreeUnderLoad(t *testing.T) {
 	var r struct{ Room, Code, Key string }
 	_ = json.NewDecoder(resp.Body).Decode(&r)
 	resp.Body.Close()
-	fac, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{servers[1].ws(), servers[2].ws()}, Reconnect: true,
+	fac, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{servers[1].ws(), servers[2].ws()}, Reconnect: true,
 		Hello: wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: r.Key}})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestKillOneOfThreeUnderLoad(t *testing.T) {
 	}
 
 	// 3,000 phones, 1,000 on each instance, each knowing the others.
-	phones := make([]*client.Phone, 0, 3*perInstance)
+	phones := make([]*wsclient.Phone, 0, 3*perInstance)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
@@ -138,7 +138,7 @@ func TestKillOneOfThreeUnderLoad(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ph, err := client.Dial(ctx, client.PhoneOptions{URLs: urls, Reconnect: true, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}})
+			ph, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: urls, Reconnect: true, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}})
 			if err != nil {
 				t.Errorf("join: %v", err)
 				return

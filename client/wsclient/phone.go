@@ -1,4 +1,8 @@
-package client
+// Package wsclient is the Go client of the Stoppunkt websocket protocol
+// (docs/protocol.md): dial, hello with token, last_seq and epoch on a
+// reconnect, resend of unacknowledged submissions with the same id, and
+// frame decoding. Tests and cmd/loadgen speak the protocol through it.
+package wsclient
 
 import (
 	"context"
@@ -15,6 +19,13 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+)
+
+// Close codes of docs/protocol.md that decide whether a Phone reconnects.
+const (
+	CloseRemoved = 4001 // the participant was removed, or left
+	CloseTooSlow = 4002 // the connection's send queue was full
+	CloseDeleted = 4004 // the room's data was deleted
 )
 
 // Frame is a server frame as the Go client receives it.
@@ -301,7 +312,7 @@ func (p *Phone) lost(ws *websocket.Conn, err error) {
 	p.cond.Broadcast()
 	p.mu.Unlock()
 	ws.Close()
-	if closed || !p.opts.Reconnect || code == 4001 || code == 4004 || code == CloseTooSlow {
+	if closed || !p.opts.Reconnect || code == CloseRemoved || code == CloseDeleted || code == CloseTooSlow {
 		return
 	}
 	go p.reconnectLoop()
