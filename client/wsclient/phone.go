@@ -1,31 +1,18 @@
-// Package wsclient is the Go client of the Stoppunkt websocket protocol
-// (docs/protocol.md): dial, hello with token, last_seq and epoch on a
-// reconnect, resend of unacknowledged submissions with the same id, and
-// frame decoding. Tests and cmd/loadgen speak the protocol through it.
 package wsclient
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/stoppunkt/stoppunkt/hub/wire"
-)
-
-// Close codes of docs/protocol.md that decide whether a Phone reconnects.
-const (
-	CloseRemoved = 4001 // the participant was removed, or left
-	CloseTooSlow = 4002 // the connection's send queue was full
-	CloseDeleted = 4004 // the room's data was deleted
 )
 
 // Frame is a server frame as the Go client receives it.
@@ -53,7 +40,7 @@ func (f Frame) Error() *wire.Error {
 // PhoneOptions configure a Phone.
 type PhoneOptions struct {
 	// URLs are websocket URLs (ws://host/ws) of the instances to use; a
-	// reconnect moves on to the next.
+	// reconnect tries the same one again and moves on when it fails.
 	URLs []string
 	// Hello is sent on every connect; the Phone fills in token, last_seq
 	// and epoch itself.
@@ -63,9 +50,6 @@ type PhoneOptions struct {
 	Reconnect bool
 	// Origin, if set, is sent as the Origin header.
 	Origin string
-	// LocalAddr, if set, is the local IP to dial from (load tests spread
-	// over 127.0.0.x).
-	LocalAddr string
 	// KeepFrames keeps every received frame for Wait (tests). Without it
 	// only OnFrame sees them.
 	KeepFrames bool
@@ -73,186 +57,78 @@ type PhoneOptions struct {
 	OnFrame func(Frame)
 }
 
-// Phone is a protocol client: a participant, facilitator or presenter.
-// It is safe for concurrent use.
+// Phone is a Conn with a blocking interface for tests and tools: commands
+// and submissions wait for their answer, and frames can be kept and
+// waited for. A participant, facilitator, presenter or organizer. It is
+// safe for concurrent use.
 type Phone struct {
-	opts PhoneOptions
+	c       *Conn
+	opts    PhoneOptions
+	cancel  context.CancelFunc
+	onFrame func(Frame)
 
-	writeMu sync.Mutex // one writer at a time on the websocket
-	mu      sync.Mutex
-	cond    *sync.Cond
-	ws      *websocket.Conn
-	welcome wire.Welcome
-	token   string
-	epoch   string
-	lastSeq uint64
-	frames  []Frame
-	replies map[string]Frame    // the latest ack or error for each awaited id
-	pending map[string]outbound // submissions not yet acknowledged, by id
-	order   []string
-	closed  bool
-	// closeCode is the close code of the last connection loss.
-	closeCode int
-	connects  int
-	nextURL   int
+	mu        sync.Mutex
+	cond      *sync.Cond
+	welcome   wire.Welcome
+	frames    []Frame
+	replies   map[string]Frame // the latest ack or error for each awaited id
+	closeCode int              // of the last connection loss
 
 	ids atomic.Uint64
 }
 
-type outbound struct {
-	typ   string
-	data  any
-	tries int
-}
-
-// Dial connects a Phone and waits for its welcome.
+// Dial connects a Phone and waits for its welcome. A refused hello comes
+// back as the *wire.Error of the error frame.
 func Dial(ctx context.Context, opts PhoneOptions) (*Phone, error) {
 	if len(opts.URLs) == 0 {
-		return nil, errors.New("client: no URL")
+		return nil, errors.New("wsclient: no URL")
 	}
-	if opts.Hello.Protocol == 0 {
-		opts.Hello.Protocol = wire.Version
-	}
-	p := &Phone{opts: opts, pending: map[string]outbound{}, replies: map[string]Frame{},
-		token: opts.Hello.Token, lastSeq: opts.Hello.LastSeq, epoch: opts.Hello.Epoch}
+	p := &Phone{opts: opts, replies: map[string]Frame{}, onFrame: opts.OnFrame}
 	p.cond = sync.NewCond(&p.mu)
-	if err := p.connect(ctx); err != nil {
+	cfg := &Config{URLs: slices.Clone(opts.URLs), Hello: opts.Hello, Reconnect: opts.Reconnect, Origin: opts.Origin}
+	p.c = New(cfg, (*phoneEvents)(p), Params{})
+	if err := p.c.Connect(ctx); err != nil {
 		return nil, err
 	}
+	var run context.Context
+	run, p.cancel = context.WithCancel(context.Background())
+	go p.c.Run(run)
 	return p, nil
 }
 
-// connect dials the next URL, says hello and waits for the welcome.
-func (p *Phone) connect(ctx context.Context) error {
-	p.mu.Lock()
-	url := p.opts.URLs[p.nextURL%len(p.opts.URLs)]
-	hello := p.opts.Hello
-	hello.Token, hello.LastSeq, hello.Epoch = p.token, p.lastSeq, p.epoch
-	if hello.Token != "" {
-		hello.Nickname = ""
-	}
-	p.mu.Unlock()
+// phoneEvents is the Phone as its Conn's Handler.
+type phoneEvents Phone
 
-	d := websocket.Dialer{HandshakeTimeout: 10 * time.Second, ReadBufferSize: 4096, WriteBufferSize: 4096}
-	if p.opts.LocalAddr != "" {
-		d.NetDialContext = localDialer(p.opts.LocalAddr)
-	}
-	var hdr http.Header
-	if p.opts.Origin != "" {
-		hdr = http.Header{"Origin": {p.opts.Origin}}
-	}
-	ws, resp, err := d.DialContext(ctx, url, hdr)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if err != nil {
-		p.skipURL()
-		return fmt.Errorf("client: dial %s: %w", url, err)
-	}
-	welcome, err := sayHello(ws, hello)
-	if err != nil {
-		ws.Close()
-		p.skipURL()
-		return err
-	}
-	_ = ws.SetReadDeadline(time.Time{})
+func (e *phoneEvents) Connected(w *wire.Welcome, _ bool, _ time.Duration) {
+	p := (*Phone)(e)
+	raw, _ := json.Marshal(w)
 	p.mu.Lock()
-	p.ws, p.welcome = ws, welcome
-	if welcome.Token != "" {
-		p.token = welcome.Token
-	}
-	p.epoch = welcome.Epoch
-	if !welcome.Recovered {
-		p.lastSeq = welcome.Seq
-	}
-	p.connects++
-	resend := make([]wire.Out, 0, len(p.order))
-	for _, id := range p.order {
-		o := p.pending[id]
-		resend = append(resend, wire.Out{Type: o.typ, ID: id, Data: o.data})
-	}
+	p.welcome = *w
 	p.mu.Unlock()
-	raw, _ := json.Marshal(welcome)
 	p.receive(Frame{Type: wire.TypeWelcome, Data: raw, At: time.Now()})
-	go p.readLoop(ws)
-	for _, o := range resend {
-		if err := p.write(o); err != nil {
-			return nil // the reader will notice and reconnect
-		}
-	}
-	return nil
 }
 
-// skipURL moves on to the next instance after a failed connect.
-func (p *Phone) skipURL() {
+func (e *phoneEvents) Frame(env Envelope, now time.Time) {
+	(*Phone)(e).receive(Frame{Type: env.Type, Seq: env.Seq, ID: env.ID, Data: bytes.Clone(env.Data), At: now})
+}
+
+func (e *phoneEvents) Lost(err error, _ bool) {
+	p := (*Phone)(e)
 	p.mu.Lock()
-	p.nextURL++
+	p.closeCode = CloseCode(err)
+	p.cond.Broadcast()
 	p.mu.Unlock()
 }
 
-// sayHello sends the hello and reads up to the welcome; an error frame
-// comes back as a *wire.Error.
-func sayHello(ws *websocket.Conn, hello wire.Hello) (wire.Welcome, error) {
-	var welcome wire.Welcome
-	if err := writeJSON(ws, wire.Out{Type: wire.TypeHello, Data: hello}); err != nil {
-		return welcome, fmt.Errorf("client: hello: %w", err)
-	}
-	_ = ws.SetReadDeadline(time.Now().Add(15 * time.Second))
-	for {
-		f, err := readFrame(ws)
-		if err != nil {
-			return welcome, fmt.Errorf("client: waiting for welcome: %w", err)
-		}
-		if f.Type == wire.TypeError {
-			return welcome, f.Error()
-		}
-		if f.Type == wire.TypeWelcome {
-			if err := f.Decode(&welcome); err != nil {
-				return welcome, fmt.Errorf("client: welcome: %w", err)
-			}
-			return welcome, nil
-		}
-	}
-}
+func (e *phoneEvents) Failed(error) {}
 
-func localDialer(ip string) func(ctx context.Context, network, addr string) (netConn, error) {
-	return func(ctx context.Context, network, addr string) (netConn, error) {
-		d := netDialer(ip)
-		return d.DialContext(ctx, network, addr)
-	}
-}
-
-func (p *Phone) readLoop(ws *websocket.Conn) {
-	for {
-		f, err := readFrame(ws)
-		if err != nil {
-			p.lost(ws, err)
-			return
-		}
-		p.receive(f)
-	}
-}
-
-// receive records a frame: its sequence, acks of pending submissions, and
-// the frame itself for Wait and OnFrame.
+// receive records a frame: the reply to an awaited id, and the frame
+// itself for Wait and OnFrame.
 func (p *Phone) receive(f Frame) {
 	p.mu.Lock()
-	if f.Seq > p.lastSeq {
-		p.lastSeq = f.Seq
-	}
-	if f.Type == wire.TypeSnapshot {
-		p.lastSeq = f.Seq
-	}
 	if f.ID != "" && (f.Type == wire.TypeAck || f.Type == wire.TypeError) {
 		if _, awaited := p.replies[f.ID]; awaited {
 			p.replies[f.ID] = f
-		}
-		if o, ok := p.pending[f.ID]; ok {
-			if e := f.Error(); e != nil && e.Retry {
-				p.retryLater(f.ID, o)
-			} else {
-				p.forget(f.ID)
-			}
 		}
 	}
 	if p.opts.KeepFrames {
@@ -260,123 +136,19 @@ func (p *Phone) receive(f Frame) {
 	}
 	p.cond.Broadcast()
 	p.mu.Unlock()
-	if p.opts.OnFrame != nil {
-		p.opts.OnFrame(f)
+	if p.onFrame != nil {
+		p.onFrame(f)
 	}
 }
-
-// retryLater resends a pending submission that was refused with a
-// retryable error (storage briefly away, rate limited), after a growing,
-// jittered pause. Called with mu held.
-func (p *Phone) retryLater(id string, o outbound) {
-	o.tries++
-	p.pending[id] = o
-	wait := min(100*time.Millisecond<<min(o.tries, 5), 3*time.Second)
-	wait = wait/2 + rand.N(wait/2+1)
-	time.AfterFunc(wait, func() {
-		p.mu.Lock()
-		cur, still := p.pending[id]
-		closed := p.closed
-		p.mu.Unlock()
-		if still && !closed {
-			_ = p.Send(cur.typ, id, cur.data)
-		}
-	})
-}
-
-func (p *Phone) forget(id string) {
-	delete(p.pending, id)
-	for i, o := range p.order {
-		if o == id {
-			p.order = append(p.order[:i], p.order[i+1:]...)
-			break
-		}
-	}
-}
-
-// lost handles a dropped connection: reconnect with backoff, or stop.
-func (p *Phone) lost(ws *websocket.Conn, err error) {
-	code := 0
-	var ce *websocket.CloseError
-	if errors.As(err, &ce) {
-		code = ce.Code
-	}
-	p.mu.Lock()
-	if p.ws != ws {
-		p.mu.Unlock()
-		return
-	}
-	p.ws = nil
-	p.closeCode = code
-	closed := p.closed
-	p.cond.Broadcast()
-	p.mu.Unlock()
-	ws.Close()
-	if closed || !p.opts.Reconnect || code == CloseRemoved || code == CloseDeleted || code == CloseTooSlow {
-		return
-	}
-	go p.reconnectLoop()
-}
-
-func (p *Phone) reconnectLoop() {
-	backoff := 50 * time.Millisecond
-	for {
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			return
-		}
-		p.mu.Unlock()
-		time.Sleep(backoff/2 + rand.N(backoff/2+1))
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		err := p.connect(ctx)
-		cancel()
-		if err == nil {
-			return
-		}
-		var we *wire.Error
-		if errors.As(err, &we) && !we.Retry && we.Code != wire.CodeNotFound {
-			return // removed, unauthorized: reconnecting will not help
-		}
-		backoff = min(backoff*2, 2*time.Second)
-	}
-}
-
-func (p *Phone) write(o wire.Out) error {
-	p.mu.Lock()
-	ws := p.ws
-	p.mu.Unlock()
-	if ws == nil {
-		return errNotConnected
-	}
-	p.writeMu.Lock()
-	defer p.writeMu.Unlock()
-	_ = ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	return writeJSON(ws, o)
-}
-
-var errNotConnected = errors.New("client: not connected")
 
 // NextID returns a fresh frame id.
 func (p *Phone) NextID() string { return "c" + strconv.FormatUint(p.ids.Add(1), 36) }
 
 // Send writes one frame without waiting for an answer.
-func (p *Phone) Send(typ, id string, data any) error {
-	return p.write(wire.Out{Type: typ, ID: id, Data: data})
-}
+func (p *Phone) Send(typ, id string, data any) error { return p.c.Send(typ, id, data) }
 
 // SendRaw writes arbitrary bytes as one text frame (hostile-input tests).
-func (p *Phone) SendRaw(data []byte) error {
-	p.mu.Lock()
-	ws := p.ws
-	p.mu.Unlock()
-	if ws == nil {
-		return errNotConnected
-	}
-	p.writeMu.Lock()
-	defer p.writeMu.Unlock()
-	return ws.WriteMessage(websocket.TextMessage, data)
-}
+func (p *Phone) SendRaw(data []byte) error { return p.c.WriteRaw(data) }
 
 // Command sends a frame with a new id and waits for its ack or error.
 // Unlike Submit it never resends: a retryable error comes back to the
@@ -400,20 +172,16 @@ func (p *Phone) Command(ctx context.Context, typ string, data any) (Frame, error
 	return f, nil
 }
 
-// Submit sends a submission that must take effect exactly once: it is kept
-// until acknowledged, resent with the same id after every reconnect and,
-// with backoff, after every retryable refusal. It returns the ack (or a
-// non-retryable error frame).
+// Submit sends a submission that must take effect exactly once (see
+// Conn.Submit). It returns the ack, or the error of a refusal for good.
 func (p *Phone) Submit(ctx context.Context, typ, id string, data any) (Frame, error) {
-	p.mu.Lock()
-	p.replies[id] = Frame{}
-	if _, dup := p.pending[id]; !dup {
-		p.pending[id] = outbound{typ: typ, data: data}
-		p.order = append(p.order, id)
+	frame, err := wire.Encode(wire.Out{Type: typ, ID: id, Data: data})
+	if err != nil {
+		return Frame{}, fmt.Errorf("wsclient: encode %s: %w", typ, err)
 	}
-	p.mu.Unlock()
+	p.await(id)
 	defer p.unawait(id)
-	_ = p.Send(typ, id, data) // if not connected, the reconnect resends it
+	p.c.Submit(id, frame)
 	f, err := p.reply(ctx, id, func(f Frame) bool {
 		e := f.Error()
 		return f.Type == wire.TypeAck || (e != nil && !e.Retry)
@@ -449,7 +217,7 @@ func (p *Phone) reply(ctx context.Context, id string, done func(Frame) bool) (Fr
 		return f.Type != "" && done(f)
 	})
 	if err != nil {
-		return Frame{}, fmt.Errorf("client: no reply to %s: %w", id, err)
+		return Frame{}, fmt.Errorf("wsclient: no reply to %s: %w", id, err)
 	}
 	return got, nil
 }
@@ -474,11 +242,7 @@ func (p *Phone) waitUntil(ctx context.Context, ok func() bool) error {
 }
 
 // Pending is the number of submissions not yet acknowledged.
-func (p *Phone) Pending() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.pending)
-}
+func (p *Phone) Pending() int { return p.c.Pending() }
 
 // Wait returns the first kept frame matching pred, waiting for it.
 func (p *Phone) Wait(ctx context.Context, pred func(Frame) bool) (Frame, error) {
@@ -499,7 +263,7 @@ func (p *Phone) WaitFrom(ctx context.Context, from int, pred func(Frame) bool) (
 		return false
 	})
 	if err != nil {
-		return Frame{}, fmt.Errorf("client: no matching frame: %w", err)
+		return Frame{}, fmt.Errorf("wsclient: no matching frame: %w", err)
 	}
 	return got, nil
 }
@@ -531,27 +295,16 @@ func (p *Phone) Welcome() wire.Welcome {
 }
 
 // LastSeq is the highest room sequence seen.
-func (p *Phone) LastSeq() uint64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.lastSeq
-}
+func (p *Phone) LastSeq() uint64 { return p.c.LastSeq() }
 
 // Connects counts successful connections (1 + reconnects).
-func (p *Phone) Connects() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.connects
-}
+func (p *Phone) Connects() int { return p.c.Connects() }
 
 // Connected reports whether a connection is up.
-func (p *Phone) Connected() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.ws != nil
-}
+func (p *Phone) Connected() bool { return p.c.Connected() }
 
-// CloseCode is the close code of the last lost connection.
+// CloseCode is the close code of the last lost connection (1006: it ended
+// without a close frame).
 func (p *Phone) CloseCode() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -560,54 +313,16 @@ func (p *Phone) CloseCode() int {
 
 // Drop cuts the connection without a close frame, as a lost network would;
 // with Reconnect the Phone comes back by itself.
-func (p *Phone) Drop() {
-	p.mu.Lock()
-	ws := p.ws
-	p.mu.Unlock()
-	if ws != nil {
-		ws.UnderlyingConn().Close()
-	}
-}
+func (p *Phone) Drop() { p.c.Drop(0) }
 
 // SetURLs replaces the instance list used by later reconnects.
-func (p *Phone) SetURLs(urls []string) {
-	p.mu.Lock()
-	p.opts.URLs = urls
-	p.mu.Unlock()
-}
+func (p *Phone) SetURLs(urls []string) { p.c.setURLs(slices.Clone(urls)) }
 
 // Close ends the Phone for good.
 func (p *Phone) Close() {
+	p.c.Close()
+	p.cancel()
 	p.mu.Lock()
-	p.closed = true
-	ws := p.ws
 	p.cond.Broadcast()
 	p.mu.Unlock()
-	if ws != nil {
-		p.writeMu.Lock()
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-		p.writeMu.Unlock()
-		ws.Close()
-	}
-}
-
-func writeJSON(ws *websocket.Conn, o wire.Out) error {
-	b, err := wire.Encode(o)
-	if err != nil {
-		return err
-	}
-	return ws.WriteMessage(websocket.TextMessage, b)
-}
-
-func readFrame(ws *websocket.Conn) (Frame, error) {
-	_, data, err := ws.ReadMessage()
-	if err != nil {
-		return Frame{}, err
-	}
-	var f Frame
-	if err := json.Unmarshal(data, &f); err != nil {
-		return Frame{}, fmt.Errorf("client: bad frame: %w", err)
-	}
-	f.At = time.Now()
-	return f, nil
 }
