@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -20,9 +18,7 @@ import (
 // step, the timer, progress, the queue) and nothing else, so that a big
 // room's roster frames cost it nothing but the read.
 type facilitator struct {
-	ws *websocket.Conn
-
-	wmu sync.Mutex // one writer
+	c *wsclient.Conn
 
 	mu       sync.Mutex
 	changed  chan struct{} // closed and replaced on every state change
@@ -71,44 +67,15 @@ type envelopeCopy struct {
 
 // dialFacilitator connects as the room's facilitator from local.
 func dialFacilitator(ctx context.Context, wsURL, roomID, key, local string) (*facilitator, error) {
-	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second,
-		NetDialContext: (&net.Dialer{Timeout: 15 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}).DialContext}
-	ws, resp, err := d.DialContext(ctx, wsURL, nil)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("facilitator: dial %s: %w", wsURL, err)
-	}
-	ws.SetReadLimit(64 << 20)
-	f := &facilitator{ws: ws, changed: make(chan struct{}), waiting: map[string]chan envelopeCopy{},
+	f := &facilitator{changed: make(chan struct{}), waiting: map[string]chan envelopeCopy{},
 		lastSeqOf: map[string]uint64{}, errs: map[string]int{}}
-	hello, _ := wire.Encode(wire.Out{Type: wire.TypeHello, Data: wire.Hello{Protocol: wire.Version, Role: wire.RoleFacilitator, Room: roomID, Key: key}})
-	if err := ws.WriteMessage(websocket.TextMessage, hello); err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("facilitator: hello: %w", err)
+	cfg := &wsclient.Config{URLs: []string{wsURL}, ReadLimit: 64 << 20,
+		Hello: wire.Hello{Protocol: wire.Version, Role: wire.RoleFacilitator, Room: roomID, Key: key}}
+	f.c = wsclient.New(cfg, (*facilitatorEvents)(f), wsclient.Params{LocalAddr: local})
+	if err := f.c.Connect(ctx); err != nil {
+		return nil, fmt.Errorf("facilitator: %w", err)
 	}
-	_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		_, b, err := ws.ReadMessage()
-		if err != nil {
-			ws.Close()
-			return nil, fmt.Errorf("facilitator: waiting for welcome: %w", err)
-		}
-		env, err := parseEnvelope(b)
-		if err != nil {
-			continue
-		}
-		if env.Type == wire.TypeError {
-			ws.Close()
-			return nil, fmt.Errorf("facilitator: %w", decodeError(env.Data))
-		}
-		if env.Type == wire.TypeWelcome {
-			break
-		}
-	}
-	_ = ws.SetReadDeadline(time.Time{})
-	go f.readLoop()
+	go f.c.Run(context.Background())
 	// The snapshot follows the welcome: wait for it so the script knows
 	// the plan's length and the current step.
 	if err := f.waitFor(ctx, func() bool { return f.steps > 0 }); err != nil {
@@ -118,31 +85,34 @@ func dialFacilitator(ctx context.Context, wsURL, roomID, key, local string) (*fa
 	return f, nil
 }
 
-// readLoop reads frames until the connection ends.
-func (f *facilitator) readLoop() {
-	for {
-		_, b, err := f.ws.ReadMessage()
-		if err != nil {
-			f.mu.Lock()
-			f.closed = err
-			for id, ch := range f.waiting {
-				close(ch)
-				delete(f.waiting, id)
-			}
-			f.signal()
-			f.mu.Unlock()
-			return
-		}
-		env, err := parseEnvelope(b)
-		if err != nil {
-			continue
-		}
-		f.onFrame(env)
+// facilitatorEvents is the facilitator as its connection's Handler.
+type facilitatorEvents facilitator
+
+func (e *facilitatorEvents) Connected(*wire.Welcome, bool, time.Duration) {}
+func (e *facilitatorEvents) Failed(error)                                 {}
+
+func (e *facilitatorEvents) Frame(env wsclient.Envelope, _ time.Time) {
+	if env.Type != "" {
+		(*facilitator)(e).onFrame(env)
 	}
 }
 
+// Lost ends the commands waiting for an answer: the facilitator does not
+// reconnect.
+func (e *facilitatorEvents) Lost(err error, _ bool) {
+	f := (*facilitator)(e)
+	f.mu.Lock()
+	f.closed = err
+	for id, ch := range f.waiting {
+		close(ch)
+		delete(f.waiting, id)
+	}
+	f.signal()
+	f.mu.Unlock()
+}
+
 // onFrame updates the script's view.
-func (f *facilitator) onFrame(env envelope) {
+func (f *facilitator) onFrame(env wsclient.Envelope) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if env.Seq > f.lastSeqOf[env.Type] {
@@ -154,7 +124,7 @@ func (f *facilitator) onFrame(env envelope) {
 			delete(f.waiting, env.ID)
 			ch <- envelopeCopy{Type: env.Type, Seq: env.Seq, Data: append([]byte(nil), env.Data...)}
 		} else if env.Type == wire.TypeError {
-			f.errs[string(decodeError(env.Data).Code)]++
+			f.errs[string(wsclient.DecodeError(env.Data).Code)]++
 		}
 	case wire.TypeSnapshot:
 		var s struct {
@@ -259,12 +229,8 @@ func (f *facilitator) command(ctx context.Context, typ string, data any) (sent t
 	if err != nil {
 		return time.Time{}, 0, fmt.Errorf("encode %s: %w", typ, err)
 	}
-	f.wmu.Lock()
 	sent = time.Now()
-	_ = f.ws.SetWriteDeadline(sent.Add(10 * time.Second))
-	err = f.ws.WriteMessage(websocket.TextMessage, frame)
-	f.wmu.Unlock()
-	if err != nil {
+	if err := f.c.Write(frame); err != nil {
 		return sent, 0, fmt.Errorf("send %s: %w", typ, err)
 	}
 	select {
@@ -273,7 +239,7 @@ func (f *facilitator) command(ctx context.Context, typ string, data any) (sent t
 			return sent, 0, errors.New("facilitator connection lost")
 		}
 		if r.Type == wire.TypeError {
-			return sent, 0, decodeError(r.Data)
+			return sent, 0, wsclient.DecodeError(r.Data)
 		}
 		var a wire.Ack
 		_ = json.Unmarshal(r.Data, &a)
@@ -335,12 +301,7 @@ func (f *facilitator) errorCounts() map[string]int {
 }
 
 // close says goodbye and closes the connection.
-func (f *facilitator) close() {
-	f.wmu.Lock()
-	_ = f.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-	f.wmu.Unlock()
-	_ = f.ws.Close()
-}
+func (f *facilitator) close() { f.c.Close() }
 
 // asWireError returns err's protocol error, if it is one.
 func asWireError(err error) *wire.Error {

@@ -318,3 +318,16 @@ func waitQuiet(ctx context.Context, limit float64, most time.Duration, log io.Wr
 		sleepCtx(ctx, 10*time.Second)
 	}
 }
+
+// sleepCtx sleeps for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

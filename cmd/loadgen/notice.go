@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 )
 
 // An organizer's announcement goes through every room's log, so a phone
@@ -65,7 +67,7 @@ func (wk *worker) notice(n Notice) {
 }
 
 // onNotice records an announcement frame.
-func (p *phone) onNotice(env envelope, now time.Time, replay bool) {
+func (p *phone) onNotice(env wsclient.Envelope, now time.Time, replay bool) {
 	var n noticeInfo
 	if err := json.Unmarshal(env.Data, &n); err != nil {
 		p.w.count("bad_frame", 1)

@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/gorilla/websocket"
-
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -27,14 +24,11 @@ import (
 // overview showing it can be read afterwards on the machine's one clock.
 // It reconnects when the server closes it, and counts why.
 type overviewClient struct {
-	url, event, key, local string
-
-	ctx    context.Context
-	cancel context.CancelFunc
+	c      *wsclient.Conn
+	cancel context.CancelFunc // ends Run's waits between reconnects
 	done   chan struct{}
 
 	mu       sync.Mutex
-	ws       *websocket.Conn
 	frames   []ovFrame
 	changes  map[string][]ovChange // by room id
 	latest   *ovView               // the whole picture, with every change applied
@@ -75,127 +69,63 @@ type ovRoom struct {
 // dialOverview connects as the event's organizer from local and keeps the
 // overview open until close.
 func dialOverview(ctx context.Context, wsURL, event, key, local string) (*overviewClient, error) {
-	o := &overviewClient{url: wsURL, event: event, key: key, local: local, done: make(chan struct{}),
+	o := &overviewClient{done: make(chan struct{}),
 		changes: map[string][]ovChange{}, changed: make(chan struct{}), errs: map[string]int{}}
-	o.ctx, o.cancel = context.WithCancel(context.Background())
-	ws, err := o.connect(ctx)
-	if err != nil {
-		o.cancel()
-		return nil, err
+	cfg := &wsclient.Config{URLs: []string{wsURL}, ReadLimit: 64 << 20, Reconnect: true,
+		Hello: wire.Hello{Protocol: wire.Version, Role: wire.RoleOrganizer, Event: event, Key: key}}
+	o.c = wsclient.New(cfg, (*overviewEvents)(o), wsclient.Params{LocalAddr: local})
+	if err := o.c.Connect(ctx); err != nil {
+		return nil, fmt.Errorf("overview: %w", err)
 	}
-	go o.run(ws)
+	run, cancel := context.WithCancel(context.Background())
+	o.cancel = cancel
+	go func() {
+		defer close(o.done)
+		o.c.Run(run)
+	}()
 	return o, nil
 }
 
-// connect dials and says hello as the organizer; it returns once the
-// welcome has come.
-func (o *overviewClient) connect(ctx context.Context) (*websocket.Conn, error) {
-	d := websocket.Dialer{HandshakeTimeout: 15 * time.Second,
-		NetDialContext: (&net.Dialer{Timeout: 15 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(o.local)}}).DialContext}
-	ws, resp, err := d.DialContext(ctx, o.url, nil)
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("overview: dial %s: %w", o.url, err)
-	}
-	ws.SetReadLimit(64 << 20)
-	hello, err := wire.Encode(wire.Out{Type: wire.TypeHello, Data: wire.Hello{Protocol: wire.Version, Role: wire.RoleOrganizer, Event: o.event, Key: o.key}})
-	if err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("overview: encode hello: %w", err)
-	}
-	if err := ws.WriteMessage(websocket.TextMessage, hello); err != nil {
-		ws.Close()
-		return nil, fmt.Errorf("overview: hello: %w", err)
-	}
-	_ = ws.SetReadDeadline(time.Now().Add(20 * time.Second))
-	for {
-		_, b, err := ws.ReadMessage()
-		if err != nil {
-			ws.Close()
-			return nil, fmt.Errorf("overview: waiting for welcome: %w", err)
-		}
-		env, err := parseEnvelope(b)
-		if err != nil {
-			continue
-		}
-		if env.Type == wire.TypeError {
-			ws.Close()
-			return nil, fmt.Errorf("overview: %w", decodeError(env.Data))
-		}
-		if env.Type == wire.TypeWelcome {
-			break
-		}
-	}
-	_ = ws.SetReadDeadline(time.Time{})
+// overviewEvents is the overview as its connection's Handler: it
+// reconnects when the server closes it, and counts why.
+type overviewEvents overviewClient
+
+func (e *overviewEvents) Connected(*wire.Welcome, bool, time.Duration) {
+	o := (*overviewClient)(e)
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if err := o.ctx.Err(); err != nil {
-		// close has run meanwhile and will not see this connection.
-		ws.Close()
-		return nil, fmt.Errorf("overview: %w", err)
-	}
-	o.ws = ws
 	o.connects++
-	return ws, nil
+	o.mu.Unlock()
 }
 
-// run reads frames, and reconnects after the server closed the overview,
-// until close.
-func (o *overviewClient) run(ws *websocket.Conn) {
-	defer close(o.done)
-	backoff := 100 * time.Millisecond
-	for {
-		err := o.readLoop(ws)
-		_ = ws.Close()
-		if o.ctx.Err() != nil {
-			return
-		}
-		o.count("overview_close:" + closeCode(err))
-		for {
-			sleepCtx(o.ctx, backoff/2+rand.N(backoff/2+1))
-			if o.ctx.Err() != nil {
-				return
-			}
-			var cerr error
-			if ws, cerr = o.connect(o.ctx); cerr == nil {
-				break
-			}
-			o.count("overview_reconnect_failed")
-			backoff = min(backoff*2, 5*time.Second)
-		}
-		backoff = 100 * time.Millisecond
-	}
+func (e *overviewEvents) Frame(env wsclient.Envelope, at time.Time) {
+	(*overviewClient)(e).onFrame(env, at)
 }
 
-func (o *overviewClient) readLoop(ws *websocket.Conn) error {
-	for {
-		_, r, err := ws.NextReader()
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			return err
-		}
-		o.onFrame(b, time.Now())
+func (e *overviewEvents) Lost(err error, _ bool) {
+	(*overviewClient)(e).count("overview_close:" + closeName(err))
+}
+
+func (e *overviewEvents) Failed(error) {
+	o := (*overviewClient)(e)
+	o.mu.Lock()
+	if o.connects > 0 {
+		o.errs["overview_reconnect_failed"]++
 	}
+	o.mu.Unlock()
 }
 
 // onFrame records one frame: a whole picture replaces the latest, changes
 // are applied to it, and either is compared with what the overview showed
 // before, room by room.
-func (o *overviewClient) onFrame(b []byte, at time.Time) {
-	env, err := parseEnvelope(b)
-	if err != nil {
+func (o *overviewClient) onFrame(env wsclient.Envelope, at time.Time) {
+	if env.Type == "" {
 		o.count("overview_bad_frame")
 		return
 	}
 	switch env.Type {
 	case wire.TypeOverview, wire.TypeOverviewChanges:
 	case wire.TypeError:
-		o.count("overview_error:" + string(decodeError(env.Data).Code))
+		o.count("overview_error:" + string(wsclient.DecodeError(env.Data).Code))
 		return
 	default:
 		return
@@ -207,7 +137,7 @@ func (o *overviewClient) onFrame(b []byte, at time.Time) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.frames = append(o.frames, ovFrame{at: at, size: len(b)})
+	o.frames = append(o.frames, ovFrame{at: at, size: env.Size})
 	if env.Type == wire.TypeOverview {
 		o.latest = &v
 		o.index = make(map[string]int, len(v.Rooms))
@@ -294,14 +224,8 @@ func (o *overviewClient) errorCounts() map[string]int {
 
 // close ends the overview for good.
 func (o *overviewClient) close() {
-	o.mu.Lock()
+	o.c.Close()
 	o.cancel()
-	ws := o.ws
-	o.mu.Unlock()
-	if ws != nil {
-		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
-		_ = ws.Close()
-	}
 	<-o.done
 }
 

@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Duration is a time.Duration written as "1.5s" in scenario files and in
@@ -24,8 +25,14 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 func (d Duration) String() string { return time.Duration(d).String() }
 
 // UnmarshalYAML reads "250ms", "2m" (and a bare 0).
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	return d.parse(n.Value)
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	switch n.(type) {
+	case *ast.NullNode:
+		return d.parse("")
+	case *ast.StringNode, *ast.IntegerNode, *ast.FloatNode:
+		return d.parse(n.GetToken().Value)
+	}
+	return fmt.Errorf("duration must be written like \"5s\", not %s", n.Type())
 }
 
 // UnmarshalJSON reads "250ms".
@@ -273,8 +280,7 @@ func parseScenario(base Scenario, src []byte) (Scenario, error) {
 		Scenario `yaml:",inline"`
 	}
 	doc.Scenario = base
-	dec := yaml.NewDecoder(strings.NewReader(string(src)))
-	dec.KnownFields(true)
+	dec := yaml.NewDecoder(strings.NewReader(string(src)), yaml.DisallowUnknownField())
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return base, fmt.Errorf("scenario file: %w", err)
 	}

@@ -5,13 +5,14 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
 // A phone's submissions (answers, entries, submits) must each take effect
-// exactly once: each is kept with its id until acknowledged, resent with
-// the same id after a reconnect or a retryable refusal, and its acks are
-// counted so that a second effect would show.
+// exactly once: wsclient.Conn keeps each with its id until acknowledged
+// and resends it with the same id after a reconnect or a retryable
+// refusal; the phone counts its acks so that a second effect would show.
 
 // submission is one frame that must take effect exactly once.
 type submission struct {
@@ -25,17 +26,7 @@ type submission struct {
 	answr   bool // an answer (counts for the room's answered tally)
 }
 
-// pendingFrames returns the unacknowledged submissions to resend. Called
-// with mu held.
-func (p *phone) pendingFrames() [][]byte {
-	out := make([][]byte, 0, len(p.order))
-	for _, id := range p.order {
-		out = append(out, p.subs[id].frame)
-	}
-	return out
-}
-
-func (p *phone) onAck(env envelope, now time.Time) {
+func (p *phone) onAck(env wsclient.Envelope, now time.Time) {
 	if env.ID == "" {
 		return
 	}
@@ -78,8 +69,8 @@ func (p *phone) onAck(env envelope, now time.Time) {
 	}
 }
 
-func (p *phone) onError(env envelope) {
-	e := decodeError(env.Data)
+func (p *phone) onError(env wsclient.Envelope) {
+	e := wsclient.DecodeError(env.Data)
 	p.mu.Lock()
 	s := p.subs[env.ID]
 	if s == nil {
@@ -94,9 +85,9 @@ func (p *phone) onError(env envelope) {
 		return
 	}
 	if e.Retry {
+		// The Conn sends it again after a pause.
 		p.mu.Unlock()
 		p.w.count("retry:"+string(e.Code), 1)
-		time.AfterFunc(500*time.Millisecond, func() { p.resend(env.ID) })
 		return
 	}
 	s.done = true
@@ -114,14 +105,6 @@ func refusalKind(code wire.Code) string {
 		return "refused:" + string(code)
 	}
 	return "error:" + string(code)
-}
-
-func decodeError(data []byte) *wire.Error {
-	var e wire.Error
-	if err := json.Unmarshal(data, &e); err != nil || e.Code == "" {
-		return &wire.Error{Code: "unparsable", Message: "error frame without a code"}
-	}
-	return &e
 }
 
 // forget drops an id from the resend list. Called with mu held.
@@ -148,18 +131,7 @@ func (p *phone) submit(typ string, step int, data any) {
 	p.subs[id] = &submission{typ: typ, frame: frame, step: step, sent: now, answr: typ == wire.TypeAnswer}
 	p.order = append(p.order, id)
 	p.rt.burst(step, now.UnixNano(), false)
-	if p.ws != nil {
-		_ = p.writeLocked(frame)
-	}
-}
-
-// resend writes a submission again (after a retryable error).
-func (p *phone) resend(id string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if s := p.subs[id]; s != nil && !s.done && p.ws != nil {
-		_ = p.writeLocked(s.frame)
-	}
+	p.c.Submit(id, frame)
 }
 
 // unacked counts submissions never acknowledged or refused.

@@ -200,13 +200,14 @@ func (wk *worker) add(b *Batch) (*AddResult, error) {
 	}
 	sem := make(chan struct{}, maxDialsInFlight)
 	results := make(chan error, b.Count)
+	cfg := phoneConfig(b)
 	for i := 0; i < b.Count; i++ {
 		if err := lim.Wait(wk.ctx); err != nil {
 			results <- err
 			continue
 		}
 		g := b.First + i
-		p := newPhone(wk, b, rt, g, sourceAddr(g, wk.init.PhonesPerIP))
+		p := newPhone(wk, b, cfg, rt, g, sourceAddr(g, wk.init.PhonesPerIP))
 		wk.mu.Lock()
 		wk.phones = append(wk.phones, p)
 		wk.mu.Unlock()

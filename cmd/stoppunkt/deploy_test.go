@@ -27,9 +27,9 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/goccy/go-yaml"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/prometheus/client_golang/prometheus"
-	"gopkg.in/yaml.v3"
 
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/server/instance/instancetest"
@@ -846,8 +846,7 @@ func renderChart(values map[string]any) (map[string]string, error) {
 		},
 		"toYaml": func(v any) (string, error) {
 			var b bytes.Buffer
-			enc := yaml.NewEncoder(&b)
-			enc.SetIndent(2)
+			enc := yaml.NewEncoder(&b, yaml.Indent(2))
 			if err := enc.Encode(v); err != nil {
 				return "", err
 			}
@@ -960,6 +959,7 @@ func chartValues(t *testing.T, set map[string]any) map[string]any {
 	if err := yaml.Unmarshal([]byte(readFile(t, chartDir+"/values.yaml")), &values); err != nil {
 		t.Fatalf("values.yaml: %v", err)
 	}
+	wholeNumbers(values)
 	for path, v := range set {
 		m := values
 		keys := strings.Split(path, ".")
@@ -969,6 +969,26 @@ func chartValues(t *testing.T, set map[string]any) map[string]any {
 		m[keys[len(keys)-1]] = v
 	}
 	return values
+}
+
+// wholeNumbers turns the int64 and uint64 the YAML decoder gives for
+// whole numbers into int, in place, as Helm's values are compared here.
+func wholeNumbers(v any) any {
+	switch v := v.(type) {
+	case uint64:
+		return int(v)
+	case int64:
+		return int(v)
+	case []any:
+		for i := range v {
+			v[i] = wholeNumbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = wholeNumbers(v[k])
+		}
+	}
+	return v
 }
 
 // k8sObjects parses rendered manifests into objects by kind.
@@ -992,6 +1012,7 @@ func k8sObjects(t *testing.T, rendered map[string]string) map[string][]map[strin
 			if obj == nil {
 				continue
 			}
+			wholeNumbers(obj)
 			kind, _ := obj["kind"].(string)
 			if kind == "" || obj["apiVersion"] == nil {
 				t.Errorf("%s: an object without kind or apiVersion", name)

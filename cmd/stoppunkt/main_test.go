@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -185,7 +185,7 @@ func TestRunServesDrainsAndKeepsData(t *testing.T) {
 	resp.Body.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	phone, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{"ws://" + addr + "/ws"}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: room.Code}, KeepFrames: true})
+	phone, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{"ws://" + addr + "/ws"}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: room.Code}, KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestRunServesDrainsAndKeepsData(t *testing.T) {
 	// The room survives a restart on the same data folder.
 	stop, _ = start(t, addr, data)
 	defer stop()
-	again, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{"ws://" + addr + "/ws"}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: room.Code, Token: token}})
+	again, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{"ws://" + addr + "/ws"}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: room.Code, Token: token}})
 	if err != nil {
 		t.Fatalf("rejoin after restart: %v", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml/ast"
 )
 
 // Duration is a length of time. In YAML it is written as a Go duration string
@@ -94,13 +94,20 @@ func (d Duration) MarshalYAML() (any, error) {
 }
 
 // UnmarshalYAML reads a duration string such as "45m".
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: a duration is written like 10m, 90s or 1h30m", n.Line)
+func (d *Duration) UnmarshalYAML(n ast.Node) error {
+	line, _ := tokenAt(n)
+	var text string
+	switch v := n.(type) {
+	case *ast.StringNode:
+		text = v.Value
+	case *ast.IntegerNode, *ast.FloatNode:
+		text = v.GetToken().Value
+	default:
+		return fmt.Errorf("line %d: a duration is written like 10m, 90s or 1h30m", line)
 	}
-	v, err := ParseDuration(n.Value)
+	v, err := ParseDuration(text)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
+		return fmt.Errorf("line %d: %w", line, err)
 	}
 	*d = v
 	return nil

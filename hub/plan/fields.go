@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"gopkg.in/yaml.v3"
+	goyaml "github.com/goccy/go-yaml"
 )
 
 // valueType is the type of a field's value in a plan file.
@@ -245,17 +245,12 @@ func (p *Plan) UnmarshalJSON(data []byte) error {
 // MarshalYAML writes the same fields as MarshalJSON, with durations as
 // strings, so that yaml.Marshal of a Plan gives a valid plan file.
 func (s Step) MarshalYAML() (any, error) {
-	n := &yaml.Node{Kind: yaml.MappingNode}
+	var m goyaml.MapSlice
 	for i := range stepFields {
 		f := &stepFields[i]
-		if !f.written(&s) {
-			continue
+		if f.written(&s) {
+			m = append(m, goyaml.MapItem{Key: f.name, Value: f.ptr(&s)})
 		}
-		var v yaml.Node
-		if err := v.Encode(f.ptr(&s)); err != nil {
-			return nil, fmt.Errorf("plan: step field %s: %w", f.name, err)
-		}
-		n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: f.name}, &v)
 	}
-	return n, nil
+	return m, nil
 }

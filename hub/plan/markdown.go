@@ -2,12 +2,14 @@ package plan
 
 import (
 	"fmt"
-	"html"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
-// The body of a step is written in a small, safe subset of Markdown:
+// The body of a step is written in a small, safe subset of Markdown
+// (docs/plans.md, "Body text"), which the screens draw with
+// web/static/js/markdown.js:
 //
 //   - paragraphs, separated by a blank line;
 //   - *emphasis* and **strong**;
@@ -23,8 +25,35 @@ var (
 	bodyImageRE   = regexp.MustCompile(`!\[[^\]]*\]\(`)
 	bodyHTMLRE    = regexp.MustCompile(`<[A-Za-z/!?]`)
 	bodyHeadingRE = regexp.MustCompile(`^\s{0,3}#{1,6}(\s|$)`)
-	inlineLinkRE  = regexp.MustCompile(`^\[([^\]]+)\]\((https://[^)\s"'<>]+)\)`)
 )
+
+// The links a plan may hold, and the addresses of its videos and images:
+// https, a host of letters, digits and hyphens (any script), an optional
+// port, and a path, query and fragment without spaces, control or format
+// characters, quotes, angle brackets, backslashes, brackets or stray "%".
+// web/static/js/markdown.js draws a link only for the same addresses, with
+// the same patterns; hub/plan/testdata/links.json is the table of cases
+// both are tested against (TestLinkCases here and in web/webtest).
+var (
+	httpsRE = regexp.MustCompile(`^https://(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?\.)*[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?` +
+		`(?::([0-9]{1,5}))?(?:[/?#](?:[^\p{Z}\p{C}"'<>\\^` + "`" + `{|}%()\[\]]|%[0-9A-Fa-f]{2})*)?$`)
+	// visibleRE is what a link's text needs at least one of.
+	visibleRE = regexp.MustCompile(`[\p{L}\p{N}\p{P}\p{S}]`)
+)
+
+// httpsURL reports whether s is an https address a plan may hold.
+func httpsURL(s string) bool {
+	m := httpsRE.FindStringSubmatch(s)
+	if m == nil {
+		return false
+	}
+	if m[1] != "" {
+		if port, err := strconv.Atoi(m[1]); err != nil || port > 65535 {
+			return false
+		}
+	}
+	return true
+}
 
 // checkBody returns the problems with a body's Markdown, one message each.
 func checkBody(body string) []string {
@@ -49,7 +78,7 @@ func checkBody(body string) []string {
 		}
 		for _, m := range bodyLinkRE.FindAllStringSubmatch(line, -1) {
 			switch {
-			case strings.TrimSpace(m[1]) == "":
+			case !visibleRE.MatchString(m[1]):
 				msgs = append(msgs, fmt.Sprintf("the link to %q has no text", m[2])+where(i))
 			case !httpsURL(m[2]):
 				msgs = append(msgs, fmt.Sprintf("link %q must point to an https:// address", m[2])+where(i))
@@ -57,113 +86,4 @@ func checkBody(body string) []string {
 		}
 	}
 	return msgs
-}
-
-// RenderBody turns a body written in the Markdown subset into HTML that is
-// safe to insert into a page: all text is escaped, and the only elements are
-// p, ul, li, em, strong and a (https links, opened in a new tab).
-func RenderBody(body string) string {
-	var out strings.Builder
-	var para, items []string
-	flush := func() {
-		if len(para) > 0 {
-			out.WriteString("<p>" + renderInline(strings.Join(para, "\n")) + "</p>\n")
-			para = nil
-		}
-		if len(items) > 0 {
-			out.WriteString("<ul>\n")
-			for _, it := range items {
-				out.WriteString("<li>" + renderInline(it) + "</li>\n")
-			}
-			out.WriteString("</ul>\n")
-			items = nil
-		}
-	}
-	for _, line := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
-		t := strings.TrimSpace(line)
-		switch {
-		case t == "":
-			flush()
-		case strings.HasPrefix(t, "- ") || t == "-":
-			if len(para) > 0 {
-				flush()
-			}
-			items = append(items, strings.TrimSpace(t[1:]))
-		case len(items) > 0 && (line[0] == ' ' || line[0] == '\t'):
-			items[len(items)-1] += " " + t
-		default:
-			if len(items) > 0 {
-				flush()
-			}
-			para = append(para, t)
-		}
-	}
-	flush()
-	return out.String()
-}
-
-// renderInline renders emphasis, strong, links and escapes in one line or
-// paragraph, escaping everything else.
-func renderInline(s string) string {
-	var b strings.Builder
-	lit := 0 // start of the pending literal run
-	emit := func(i int) { b.WriteString(html.EscapeString(s[lit:i])) }
-	for i := 0; i < len(s); {
-		switch {
-		case s[i] == '\\' && i+1 < len(s) && strings.IndexByte("\\*[]()_-#!", s[i+1]) >= 0:
-			emit(i)
-			b.WriteString(html.EscapeString(s[i+1 : i+2]))
-			i += 2
-			lit = i
-			continue
-		case strings.HasPrefix(s[i:], "**"):
-			if j := closing(s[i+2:], "**"); j > 0 {
-				emit(i)
-				b.WriteString("<strong>" + renderInline(s[i+2:i+2+j]) + "</strong>")
-				i += 4 + j
-				lit = i
-				continue
-			}
-		case s[i] == '*':
-			if j := closing(s[i+1:], "*"); j > 0 {
-				emit(i)
-				b.WriteString("<em>" + renderInline(s[i+1:i+1+j]) + "</em>")
-				i += 2 + j
-				lit = i
-				continue
-			}
-		case s[i] == '[':
-			if m := inlineLinkRE.FindStringSubmatch(s[i:]); m != nil && httpsURL(m[2]) {
-				emit(i)
-				fmt.Fprintf(&b, `<a href="%s" rel="noopener noreferrer" target="_blank">%s</a>`,
-					html.EscapeString(m[2]), renderInline(m[1]))
-				i += len(m[0])
-				lit = i
-				continue
-			}
-		}
-		i++
-	}
-	emit(len(s))
-	return b.String()
-}
-
-// closing returns the index in s of the delimiter that closes an emphasis
-// opened just before s, or -1. The emphasised text must not be empty nor
-// start or end with a space, so "2 * 3 * 4" stays as it is.
-func closing(s, delim string) int {
-	if s == "" || s[0] == ' ' || strings.HasPrefix(s, delim) {
-		return -1
-	}
-	for off := 0; ; {
-		j := strings.Index(s[off:], delim)
-		if j < 0 {
-			return -1
-		}
-		j += off
-		if s[j-1] != ' ' && s[j-1] != '\\' {
-			return j
-		}
-		off = j + len(delim)
-	}
 }

@@ -4,15 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-
-	goyaml "github.com/goccy/go-yaml"
-	goparser "github.com/goccy/go-yaml/parser"
-	"gopkg.in/yaml.v3"
 )
 
 // Parse reads a plan file. file names the file in problems; data is its
@@ -65,7 +59,7 @@ const maxProblems = 100
 
 type position struct{ line, col int }
 
-// parser turns a YAML node tree into a Plan, recording the position of every
+// parser turns a YAML node tree (yaml.go) into a Plan, recording the position of every
 // field it sees (so that problems found later by Validate can be located)
 // and the problems it finds on the way.
 type parser struct {
@@ -75,10 +69,10 @@ type parser struct {
 	bad      map[string]bool     // field paths with a problem already
 }
 
-func (ps *parser) problem(n *yaml.Node, field, format string, args ...any) {
+func (ps *parser) problem(n *node, field, format string, args ...any) {
 	pr := Problem{File: ps.file, Field: field, Message: fmt.Sprintf(format, args...)}
 	if n != nil {
-		pr.Line, pr.Column = n.Line, n.Column
+		pr.Line, pr.Column = n.line, n.col
 	}
 	ps.problems = append(ps.problems, pr)
 	ps.bad[field] = true
@@ -115,71 +109,60 @@ func (ps *parser) locate(field string) position {
 	}
 }
 
-var yamlErrorRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// yamlParserErrors are the messages of yaml.v3's parser (not its scanner),
-// whose line numbers it prints 0-based.
-var yamlParserErrors = map[string]bool{
-	"did not find expected <stream-start>":   true,
-	"did not find expected <document start>": true,
-	"did not find expected node content":     true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected key":              true,
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"found duplicate %YAML directive":        true,
-	"found duplicate %TAG directive":         true,
-	"found incompatible YAML document":       true,
-	"found undefined tag handle":             true,
-}
-
-// document decodes data into its root node; nil if it cannot.
-func (ps *parser) document(data []byte) *yaml.Node {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			ps.problem(nil, "", "the file is empty; a plan starts with id:, title:, language:, duration: and steps:")
-		} else {
-			ps.syntaxError(data, err)
-		}
+// document parses data into its root node; nil if it cannot.
+func (ps *parser) document(data []byte) *node {
+	f, err := parseYAML(data)
+	if err != nil {
+		ps.syntaxError(data, err)
 		return nil
 	}
-	var extra yaml.Node
-	switch err := dec.Decode(&extra); {
-	case err == nil:
-		ps.problem(&extra, "", `a plan file holds one YAML document; remove the "---" line and what follows, or put it in a file of its own`)
-	case !errors.Is(err, io.EOF):
-		ps.syntaxError(data, err)
-	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null" {
+	if len(f.Docs) == 0 || f.Docs[0].Body == nil {
 		ps.problem(nil, "", "the file is empty; a plan starts with id:, title:, language:, duration: and steps:")
 		return nil
 	}
-	root := resolve(doc.Content[0])
-	ps.pos[""] = position{root.Line, root.Column}
-	if root.Kind != yaml.MappingNode {
+	if len(f.Docs) > 1 {
+		extra := &node{}
+		if d := f.Docs[1]; d.Start != nil && d.Start.Position != nil {
+			extra.line, extra.col = d.Start.Position.Line, d.Start.Position.Column
+		} else {
+			extra.line, extra.col = tokenAt(d.Body)
+		}
+		ps.problem(extra, "", `a plan file holds one YAML document; remove the "---" line and what follows, or put it in a file of its own`)
+	}
+	root, err := (&converter{}).convert(f.Docs[0].Body)
+	if err != nil {
+		var ye *yamlError
+		if errors.As(err, &ye) {
+			ps.problem(&node{line: ye.line, col: ye.col}, "", "YAML syntax error: %s", ye.msg)
+		} else {
+			ps.problem(nil, "", "YAML syntax error: %s", err)
+		}
+		return nil
+	}
+	if root.kind == scalarNode && root.tag == tagNull {
+		ps.problem(nil, "", "the file is empty; a plan starts with id:, title:, language:, duration: and steps:")
+		return nil
+	}
+	ps.pos[""] = position{root.line, root.col}
+	if root.kind != mappingNode {
 		ps.problem(root, "", "a plan must be a mapping of fields (id: ..., title: ..., steps: ...), not %s", describe(root))
 		return nil
 	}
 	return root
 }
 
-// syntaxError turns a YAML syntax error into a problem. yaml.v3 reports the
-// line where the enclosing block starts rather than where the mistake is, so
-// the position comes from goccy/go-yaml's parser when it finds the mistake
-// too.
+// syntaxError turns a YAML syntax error into a problem at the mistake,
+// with a hint for the usual causes.
 func (ps *parser) syntaxError(data []byte, err error) {
 	pr := Problem{File: ps.file}
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if m := yamlErrorRE.FindStringSubmatch(err.Error()); m != nil {
-		pr.Line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if yamlParserErrors[msg] {
-			pr.Line++ // yaml.v3 prints the parser's 0-based line
-		}
+	var se *shapeError
+	if errors.As(err, &se) {
+		pr.Line, pr.Column, pr.Message = se.line, se.col, se.msg
+		ps.problems = append(ps.problems, pr)
+		return
 	}
-	if line, col, gmsg, ok := locateSyntaxError(data); ok {
+	msg := err.Error()
+	if line, col, gmsg, ok := errorPosition(err); ok {
 		pr.Line, pr.Column, msg = line, col, strings.ReplaceAll(gmsg, "'\t'", "a tab")
 	}
 	pr.Message = "YAML syntax error: " + msg
@@ -192,12 +175,8 @@ func (ps *parser) syntaxError(data []byte, err error) {
 				break
 			}
 		}
-		switch line := lineAt(data, pr.Line); {
-		case strings.Contains(pr.Message, "tabs"):
-		case strings.Contains(msg, "not allowed in this context"):
+		if !strings.Contains(pr.Message, "tabs") && strings.Contains(msg, "not allowed in this context") {
 			pr.Message += " (check the indentation and the colons here and on the line above)"
-		case strings.Contains(line, "[") && strings.Contains(line, "?"):
-			pr.Message += ` (a "?" inside [...] confuses YAML: put that item in quotes, or write one "- item" per line)`
 		}
 	}
 	ps.problems = append(ps.problems, pr)
@@ -212,115 +191,55 @@ func lineAt(data []byte, n int) string {
 	return string(lines[n-1])
 }
 
-// maxLocateDepth bounds the nesting of a file handed to goccy/go-yaml,
-// whose parser slows down sharply on deeply nested input. Plans nest a few
-// levels deep; anything past this is hostile or broken, and keeps yaml.v3's
-// line.
-const maxLocateDepth = 64
-
-// locateSyntaxError asks goccy/go-yaml where the syntax error in data is.
-func locateSyntaxError(data []byte) (line, col int, msg string, ok bool) {
-	if nestingDepth(data) > maxLocateDepth {
-		return 0, 0, "", false
-	}
-	defer func() {
-		if recover() != nil {
-			ok = false
-		}
-	}()
-	_, err := goparser.ParseBytes(data, 0)
-	var ge goyaml.Error
-	if !errors.As(err, &ge) || ge.GetToken() == nil || ge.GetToken().Position == nil {
-		return 0, 0, "", false
-	}
-	p := ge.GetToken().Position
-	return p.Line, p.Column, ge.GetMessage(), p.Line > 0
-}
-
-// nestingDepth over-estimates how deeply data nests: the deepest run of
-// unclosed brackets and braces (quotes ignored), or the widest indentation
-// plus "- " markers at the start of a line.
-func nestingDepth(data []byte) int {
-	deepest, flow := 0, 0
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		block := 0
-		for _, c := range line {
-			if c != ' ' && c != '-' {
-				break
-			}
-			block++
-		}
-		deepest = max(deepest, block)
-		for _, c := range line {
-			switch c {
-			case '[', '{':
-				flow++
-				deepest = max(deepest, flow)
-			case ']', '}':
-				flow = max(0, flow-1)
-			}
-		}
-	}
-	return deepest
-}
-
-// resolve follows an alias to the node it stands for.
-func resolve(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		return n.Alias
-	}
-	return n
-}
-
 // describe names a node's type for a message: "a list", "a mapping", or
 // its value.
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
+func describe(n *node) string {
+	switch n.kind {
+	case mappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case sequenceNode:
 		return "a list"
 	}
-	switch n.Tag {
-	case "!!null":
+	switch n.tag {
+	case tagNull:
 		return "empty"
-	case "!!str":
-		return strconv.Quote(n.Value)
+	case tagStr:
+		return strconv.Quote(n.value)
 	}
-	return n.Value
+	return n.value
 }
 
 // fields walks a mapping, checking keys and recording positions, and calls
 // fn for every field with its path and value.
-func (ps *parser) fields(n *yaml.Node, prefix string, fn func(key, path string, k, v *yaml.Node)) {
+func (ps *parser) fields(n *node, prefix string, fn func(key, path string, k, v *node)) {
 	seen := make(map[string]int)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := resolve(n.Content[i]), resolve(n.Content[i+1])
-		path := k.Value
+	for i := 0; i+1 < len(n.content); i += 2 {
+		k, v := n.content[i], n.content[i+1]
+		path := k.value
 		if prefix != "" {
-			path = prefix + "." + k.Value
+			path = prefix + "." + k.value
 		}
 		switch {
-		case k.Kind != yaml.ScalarNode:
+		case k.kind != scalarNode:
 			ps.problem(k, prefix, "a field name must be a word such as title, not %s", describe(k))
 			continue
-		case k.Value == "<<":
+		case k.value == "<<":
 			ps.problem(k, path, "merge keys (<<) are not supported; write the fields out")
 			continue
 		}
-		if line, dup := seen[k.Value]; dup {
-			ps.problem(k, path, "field %s is set twice (first on line %d)", k.Value, line)
+		if line, dup := seen[k.value]; dup {
+			ps.problem(k, path, "field %s is set twice (first on line %d)", k.value, line)
 			continue
 		}
-		seen[k.Value] = k.Line
-		ps.pos[path] = position{v.Line, v.Column}
-		fn(k.Value, path, k, v)
+		seen[k.value] = k.line
+		ps.pos[path] = position{v.line, v.col}
+		fn(k.value, path, k, v)
 	}
 }
 
-func (ps *parser) plan(root *yaml.Node) *Plan {
+func (ps *parser) plan(root *node) *Plan {
 	p := &Plan{}
-	ps.fields(root, "", func(key, path string, k, v *yaml.Node) {
+	ps.fields(root, "", func(key, path string, k, v *node) {
 		switch key {
 		case "id":
 			ps.value(v, path, key, typeString, &p.ID)
@@ -343,25 +262,24 @@ func (ps *parser) plan(root *yaml.Node) *Plan {
 	return p
 }
 
-func (ps *parser) steps(n *yaml.Node, path string) []Step {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+func (ps *parser) steps(n *node, path string) []Step {
+	if n.kind == scalarNode && n.tag == tagNull {
 		return nil
 	}
-	if n.Kind != yaml.SequenceNode {
+	if n.kind != sequenceNode {
 		ps.problem(n, path, "steps must be a list of steps, each starting with \"- kind:\", not %s", describe(n))
 		return nil
 	}
-	items := n.Content
+	items := n.content
 	if len(items) > MaxSteps {
 		ps.problem(n, path, "a plan can have at most %d steps; this one has %d", MaxSteps, len(items))
 		items = items[:MaxSteps]
 	}
 	steps := make([]Step, len(items))
 	for i, item := range items {
-		item = resolve(item)
 		sp := fmt.Sprintf("%s[%d]", path, i)
-		ps.pos[sp] = position{item.Line, item.Column}
-		if item.Kind != yaml.MappingNode {
+		ps.pos[sp] = position{item.line, item.col}
+		if item.kind != mappingNode {
 			ps.problem(item, sp, "a step must be a mapping of fields (kind: ..., title: ...), not %s", describe(item))
 			continue
 		}
@@ -373,15 +291,15 @@ func (ps *parser) steps(n *yaml.Node, path string) []Step {
 	return steps
 }
 
-func (ps *parser) step(n *yaml.Node, path string, s *Step) {
+func (ps *parser) step(n *node, path string, s *Step) {
 	// Read the kind first, wherever it is, to know which fields belong.
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k, v := resolve(n.Content[i]), resolve(n.Content[i+1]); k.Value == "kind" && v.Kind == yaml.ScalarNode {
-			s.Kind = Kind(v.Value)
+	for i := 0; i+1 < len(n.content); i += 2 {
+		if k, v := n.content[i], n.content[i+1]; k.value == "kind" && v.kind == scalarNode {
+			s.Kind = Kind(v.value)
 		}
 	}
 	given := make(map[string]bool)
-	ps.fields(n, path, func(key, fpath string, k, v *yaml.Node) {
+	ps.fields(n, path, func(key, fpath string, k, v *node) {
 		f, ok := stepFieldByName[key]
 		switch {
 		case !ok:
@@ -402,56 +320,53 @@ func (ps *parser) step(n *yaml.Node, path string, s *Step) {
 
 // value decodes a scalar or a list of scalars into dst, which matches typ.
 // An empty value ("title:" with nothing after it) leaves dst as it is.
-func (ps *parser) value(n *yaml.Node, path, name string, typ valueType, dst any) {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+func (ps *parser) value(n *node, path, name string, typ valueType, dst any) {
+	if n.kind == scalarNode && n.tag == tagNull {
 		return
 	}
 	if typ == typeList {
-		if n.Kind != yaml.SequenceNode {
+		if n.kind != sequenceNode {
 			ps.problem(n, path, "%s must be a list (one \"- item\" per line, or [a, b]), not %s", name, describe(n))
 			return
 		}
-		list := make([]string, 0, len(n.Content))
+		list := make([]string, 0, len(n.content))
 		ok := true
-		for i, item := range n.Content {
-			item = resolve(item)
+		for i, item := range n.content {
 			ip := fmt.Sprintf("%s[%d]", path, i)
-			ps.pos[ip] = position{item.Line, item.Column}
-			if item.Kind != yaml.ScalarNode {
+			ps.pos[ip] = position{item.line, item.col}
+			if item.kind != scalarNode {
 				ps.problem(item, ip, "each item of %s must be text, not %s", name, describe(item))
 				ok = false
 				continue
 			}
-			list = append(list, item.Value)
+			list = append(list, item.value)
 		}
 		if ok {
 			*dst.(*[]string) = list
 		}
 		return
 	}
-	if n.Kind != yaml.ScalarNode {
+	if n.kind != scalarNode {
 		ps.problem(n, path, "%s must be %s, not %s", name, typeNames[typ], describe(n))
 		return
 	}
 	switch typ {
 	case typeString:
-		*dst.(*string) = n.Value
+		*dst.(*string) = n.value
 	case typeInt:
-		var i int
-		if n.Tag != "!!int" || n.Decode(&i) != nil {
+		if n.tag != tagInt || !n.numOK || int64(int(n.num)) != n.num {
 			ps.problem(n, path, "%s must be a whole number, not %s", name, describe(n))
 			return
 		}
-		*dst.(*int) = i
+		*dst.(*int) = int(n.num)
 	case typeBool:
-		var b bool
-		if n.Tag != "!!bool" || n.Decode(&b) != nil {
+		if n.tag != tagBool {
 			ps.problem(n, path, "%s must be true or false, not %s", name, describe(n))
 			return
 		}
-		*dst.(*bool) = b
+		*dst.(*bool) = n.truth
 	case typeDuration:
-		d, err := ParseDuration(n.Value)
+		d, err := ParseDuration(n.value)
 		if err != nil {
 			ps.problem(n, path, "%s", err)
 			return

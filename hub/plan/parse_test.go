@@ -135,9 +135,14 @@ func TestParseProblems(t *testing.T) {
 			want: []string{"t.yaml:2:1: YAML syntax error: found character a tab that cannot start any token (indent with spaces, not tabs)"},
 		},
 		{
-			name: "YAML syntax error: question mark in a flow list",
-			yaml: head + "  - kind: breakout\n    title: Grupper\n    prompts: [Hva tenker dere?]\n",
-			want: []string{`t.yaml:8: YAML syntax error: did not find expected ',' or ']' (a "?" inside [...] confuses YAML: put that item in quotes, or write one "- item" per line)`},
+			name: "YAML syntax error: unknown alias",
+			yaml: head + "  - kind: poll\n    title: Ja eller nei?\n    options: *valg\n",
+			want: []string{`t.yaml:8:14: YAML syntax error: unknown anchor "valg": an alias (*valg) needs an anchor (&valg) before it`},
+		},
+		{
+			name: "too deeply nested",
+			yaml: head + "  - kind: info\n    title: " + strings.Repeat("[", 201) + "\n",
+			want: []string{"t.yaml: the file nests more than 200 levels deep (counting indentation and brackets); a plan needs only a few"},
 		},
 		{
 			name: "empty file",
@@ -255,6 +260,18 @@ func TestParseProblems(t *testing.T) {
 				t.Errorf("Error() = %q, want the problems one per line", ve.Error())
 			}
 		})
+	}
+}
+
+// TestParseQuestionMarkInAFlowList: a "?" at the end of an item in
+// [...] is plain text in YAML 1.2, and a prompt is often a question.
+func TestParseQuestionMarkInAFlowList(t *testing.T) {
+	p, err := Parse("t.yaml", []byte(head+"  - kind: breakout\n    title: Grupper\n    prompts: [Hva tenker dere?, Hva nå?]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Steps[0].Prompts; len(got) != 2 || got[0] != "Hva tenker dere?" || got[1] != "Hva nå?" {
+		t.Errorf("prompts = %q", got)
 	}
 }
 

@@ -126,7 +126,8 @@ type Step struct {
 	Kind Kind `yaml:"kind" json:"kind"`
 	// Title is shown on every screen.
 	Title string `yaml:"title" json:"title"`
-	// Body is optional text in the Markdown subset RenderBody understands.
+	// Body is optional text in the Markdown subset of docs/plans.md (see
+	// markdown.go).
 	Body string `yaml:"body,omitempty" json:"body,omitempty"`
 	// Notes are for the facilitator only and never reach a phone or the big
 	// screen.

@@ -29,6 +29,7 @@ func TestParseHostileInput(t *testing.T) {
 		"indentation":     indented.String(),
 		"alias bomb":      bomb.String(),
 		"many fields":     strings.Repeat("unknown: 1\n", 20000),
+		"many documents":  strings.Repeat("a\n---\n", 40000),
 		"many steps":      head + strings.Repeat("  - kind: nope\n", 20000),
 		"binary":          "\x00\x01\x02\xff\xfe",
 	}
@@ -44,6 +45,35 @@ func TestParseHostileInput(t *testing.T) {
 		if len(ve.Problems) > maxProblems+1 {
 			t.Errorf("%s: %d problems reported", name, len(ve.Problems))
 		}
+	}
+}
+
+// TestParseRefusesShapesNoPlanHas: a file that nests deeper, has more
+// fields in one mapping or more documents than any plan is refused before
+// it is parsed, at the line where it went past the limit; the lines of a
+// block scalar are text, not fields.
+func TestParseRefusesShapesNoPlanHas(t *testing.T) {
+	tests := map[string]struct{ yaml, want string }{
+		"fields": {strings.Repeat("unknown: 1\n", 300),
+			"t.yaml:201:1: more than 200 fields in one mapping; a plan's steps have a few dozen at most"},
+		"fields of a step": {head + "  - kind: info\n" + strings.Repeat("    title: x\n", 250),
+			"t.yaml:206:5: more than 200 fields in one mapping; a plan's steps have a few dozen at most"},
+		"documents": {strings.Repeat("---\na: 1\n", 5),
+			`t.yaml:7:1: a plan file holds one YAML document; remove the "---" line and what follows, or put it in a file of its own`},
+		"nesting": {strings.Repeat(" ", 201) + "a: 1\n",
+			"t.yaml: the file nests more than 200 levels deep (counting indentation and brackets); a plan needs only a few"},
+	}
+	for name, tt := range tests {
+		_, err := Parse("t.yaml", []byte(tt.yaml))
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: %v\nwant %s", name, err, tt.want)
+		}
+	}
+	// 300 lines of "word: text" in a body are text.
+	body := head + "  - kind: info\n    title: Hei\n    body: |\n" + strings.Repeat("      Merk: dette\n", 300) +
+		"  - kind: info\n    title: Hei igjen\n"
+	if _, err := Parse("t.yaml", []byte(body)); err != nil {
+		t.Errorf("a body with 300 lines of the form key: value: %v", err)
 	}
 }
 

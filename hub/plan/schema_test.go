@@ -12,7 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	"github.com/goccy/go-yaml"
 )
 
 const schemaFile = "../../docs/plan.schema.json"
@@ -137,10 +137,7 @@ func TestSchemaDefaults(t *testing.T) {
 func TestSchemaAcceptsBuiltins(t *testing.T) {
 	schema := loadSchema(t)
 	for _, p := range Builtin() {
-		var doc any
-		if err := yaml.Unmarshal(p.Source, &doc); err != nil {
-			t.Fatal(err)
-		}
+		doc := yamlDoc(t, p.Source)
 		if errs := (&schemaCheck{root: schema}).check(schema, doc, p.ID); len(errs) > 0 {
 			t.Errorf("%s does not match the schema:\n%s", p.ID, strings.Join(errs, "\n"))
 		}
@@ -163,10 +160,7 @@ func TestSchemaRejects(t *testing.T) {
 		"no steps":                "id: abc\ntitle: T\nlanguage: nb\nduration: 10m\nsteps: []\n",
 	}
 	for name, src := range tests {
-		var doc any
-		if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
-			t.Fatal(err)
-		}
+		doc := yamlDoc(t, []byte(src))
 		if errs := (&schemaCheck{root: schema}).check(schema, doc, ""); len(errs) == 0 {
 			t.Errorf("%s: the schema accepts it", name)
 		}
@@ -295,6 +289,35 @@ func (c *schemaCheck) eval(s map[string]any, v any, at string) (errs []string, e
 
 func asList(v any) []any { l, _ := v.([]any); return l }
 
+// yamlDoc decodes a YAML document for the schema check, with whole
+// numbers as int (the YAML decoder gives int64 or uint64).
+func yamlDoc(t *testing.T, src []byte) any {
+	t.Helper()
+	var doc any
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var norm func(v any) any
+	norm = func(v any) any {
+		switch v := v.(type) {
+		case uint64:
+			return int(v)
+		case int64:
+			return int(v)
+		case []any:
+			for i := range v {
+				v[i] = norm(v[i])
+			}
+		case map[string]any:
+			for k := range v {
+				v[k] = norm(v[k])
+			}
+		}
+		return v
+	}
+	return norm(doc)
+}
+
 func hasType(v any, typ string) bool {
 	switch typ {
 	case "object":
@@ -335,10 +358,7 @@ func TestDocsExamples(t *testing.T) {
 			t.Errorf("%v", err)
 			continue
 		}
-		var doc any
-		if err := yaml.Unmarshal([]byte(b[1]), &doc); err != nil {
-			t.Fatal(err)
-		}
+		doc := yamlDoc(t, []byte(b[1]))
 		if errs := (&schemaCheck{root: schema}).check(schema, doc, p.ID); len(errs) > 0 {
 			t.Errorf("%s does not match the schema:\n%s", p.ID, strings.Join(errs, "\n"))
 		}

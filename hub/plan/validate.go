@@ -282,15 +282,6 @@ func validSlug(s string, min, max int) bool {
 	return len(s) >= min && len(s) <= max && slugRE.MatchString(s)
 }
 
-// httpsURL reports whether s is an absolute https address with a host.
-func httpsURL(s string) bool {
-	if !strings.HasPrefix(s, "https://") || strings.ContainsAny(s, " \t\r\n\"'<>") {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && u.Host != ""
-}
-
 // validImage reports whether s is an https address or an absolute path on
 // this server (not "//host/...", which is another server).
 func validImage(s string) bool {

@@ -1,4 +1,5 @@
-// Package chaos holds the heavy fault tests that run real stoppunkt
-// processes and kill them: `make chaos`. They are behind the build tag
-// "chaos" so that `go test ./...` does not run them.
+// Package chaos holds the fault tests that run real stoppunkt processes
+// and kill them. TestKillOneOfTwoMidVote, a small one, runs with every
+// `go test` (and so in `make test`); the heavy ones are behind the build
+// tag "chaos": `make chaos`.
 package chaos

@@ -13,7 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -32,7 +32,7 @@ func helloCode(t *testing.T, ws *websocket.Conn, code string) wire.Code {
 	if err := ws.WriteJSON(wire.Out{Type: wire.TypeHello, Data: wire.Hello{Protocol: 1, Role: wire.RoleParticipant, Code: code}}); err != nil {
 		t.Fatal(err)
 	}
-	var f client.Frame
+	var f wsclient.Frame
 	if err := ws.ReadJSON(&f); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestJoinFloodMeetsTheCap(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}})
+			p, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}})
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -132,7 +132,7 @@ func TestMessageFloodIsThrottledThenCut(t *testing.T) {
 	go func() {
 		defer close(done)
 		for {
-			var f client.Frame
+			var f wsclient.Frame
 			if err := ws.ReadJSON(&f); err != nil {
 				if ce, ok := err.(*websocket.CloseError); ok {
 					closeCode = ce.Code

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
@@ -50,10 +50,10 @@ func createEvent(t *testing.T, in *instance.Instance, rooms int) sheet {
 // noticesOnce waits until every phone has the barrier announcement, which
 // went into every room's log after everything else, and then checks that
 // each got every text in want exactly once.
-func noticesOnce(t *testing.T, ctx context.Context, phones []*client.Phone, barrier string, want ...string) {
+func noticesOnce(t *testing.T, ctx context.Context, phones []*wsclient.Phone, barrier string, want ...string) {
 	t.Helper()
 	for i, p := range phones {
-		if _, err := p.Wait(ctx, func(f client.Frame) bool {
+		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 			var a room.Announcement
 			return f.Type == wire.TypeNotice && f.Decode(&a) == nil && a.Text == barrier
 		}); err != nil {
@@ -94,7 +94,7 @@ func TestAnnounceRetry(t *testing.T) {
 	ctx := it.Ctx(t, 2*time.Minute)
 	const rooms = 12
 	ev := createEvent(t, a, rooms)
-	var phones []*client.Phone
+	var phones []*wsclient.Phone
 	for i, r := range ev.Rooms {
 		in := a
 		if i%2 == 1 {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -26,7 +26,7 @@ func TestClusterLosesANodeAndAnInstance(t *testing.T) {
 	ctx := it.Ctx(t, 3*time.Minute)
 	r := it.CreateRoom(t, ins[0], "test-plan")
 	fac := it.Facilitator(t, r, ins[1], ins[2])
-	var phones []*client.Phone
+	var phones []*wsclient.Phone
 	for i := 0; i < 9; i++ {
 		// Each phone starts on one instance and knows the others.
 		a, b, c := ins[i%3], ins[(i+1)%3], ins[(i+2)%3]

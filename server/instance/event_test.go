@@ -11,7 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/report"
@@ -59,7 +59,7 @@ func TestConferenceEvent(t *testing.T) {
 
 	// Two phones in every room, spread over both instances.
 	type phone struct {
-		p    *client.Phone
+		p    *wsclient.Phone
 		room int
 	}
 	var phones []phone
@@ -83,7 +83,7 @@ func TestConferenceEvent(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := ph.p.Wait(ctx, func(f client.Frame) bool {
+			if _, err := ph.p.Wait(ctx, func(f wsclient.Frame) bool {
 				var v room.StepView
 				return f.Type == wire.TypeStep && f.Decode(&v) == nil && v.Index == 1
 			}); err != nil {
@@ -102,7 +102,7 @@ func TestConferenceEvent(t *testing.T) {
 	}
 	// Every phone got the announcement, once.
 	for _, ph := range phones {
-		if _, err := ph.p.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeNotice }); err != nil {
+		if _, err := ph.p.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeNotice }); err != nil {
 			t.Fatal(err)
 		}
 		n := 0
@@ -146,7 +146,7 @@ func TestConferenceEvent(t *testing.T) {
 	}
 	// A facilitator key works for its own room only; the organizer key is
 	// not a facilitator key.
-	if _, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(a)}, Hello: wire.Hello{Role: wire.RoleFacilitator, Room: ev.Rooms[1].Room, Key: fk}}); errCode(err) != wire.CodeUnauthorized {
+	if _, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(a)}, Hello: wire.Hello{Role: wire.RoleFacilitator, Room: ev.Rooms[1].Room, Key: fk}}); errCode(err) != wire.CodeUnauthorized {
 		t.Fatalf("room 1's key on room 2: %v", err)
 	}
 	if code, _ := postJSON(t, a.URL()+"/api/events/"+ev.Event+"/announce", fk, `{"text":"x"}`); code != 401 {
@@ -190,7 +190,7 @@ func TestConferenceEvent(t *testing.T) {
 	if code, _ := postJSON(t, a.URL()+"/api/events/"+ev.Event+"/close", ev.Key, ""); code != 204 {
 		t.Fatalf("close: %d", code)
 	}
-	if _, err := phones[77].p.Wait(ctx, func(f client.Frame) bool {
+	if _, err := phones[77].p.Wait(ctx, func(f wsclient.Frame) bool {
 		var rv room.RoomView
 		return f.Type == wire.TypeRoom && f.Decode(&rv) == nil && rv.Ended
 	}); err != nil {
@@ -199,7 +199,7 @@ func TestConferenceEvent(t *testing.T) {
 	if code, _, _ := authed(t, "DELETE", a.URL()+"/api/events/"+ev.Event, ev.Key); code != 204 {
 		t.Fatalf("delete: %d", code)
 	}
-	if _, err := client.Dial(context.Background(), client.PhoneOptions{URLs: []string{it.WS(b)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: ev.Rooms[3].Code}}); errCode(err) != wire.CodeNotFound {
+	if _, err := wsclient.Dial(context.Background(), wsclient.PhoneOptions{URLs: []string{it.WS(b)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: ev.Rooms[3].Code}}); errCode(err) != wire.CodeNotFound {
 		t.Fatalf("join after the event was deleted: %v", err)
 	}
 	if code, _, _ := authed(t, "GET", a.URL()+"/api/events/"+ev.Event, ev.Key); code != 404 {

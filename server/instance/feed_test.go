@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -27,7 +27,7 @@ func TestInstanceJoinsABusyRoom(t *testing.T) {
 	fac := it.Facilitator(t, r, a)
 	command(t, ctx, fac, wire.TypeNext, map[string]int{"from": 0})
 	const voters, rounds = 8, 30
-	onA := make([]*client.Phone, voters)
+	onA := make([]*wsclient.Phone, voters)
 	for i := range onA {
 		onA[i] = it.Participant(t, r.Code, a)
 		stepOf(t, ctx, onA[i], 1)
@@ -51,7 +51,7 @@ func TestInstanceJoinsABusyRoom(t *testing.T) {
 		}()
 	}
 	<-started
-	var onB []*client.Phone
+	var onB []*wsclient.Phone
 	for range 3 {
 		onB = append(onB, it.Participant(t, r.Code, b))
 		time.Sleep(20 * time.Millisecond)
@@ -61,8 +61,8 @@ func TestInstanceJoinsABusyRoom(t *testing.T) {
 		return
 	}
 	command(t, ctx, fac, wire.TypeReveal, nil)
-	results := func(p *client.Phone) (room.ResultsView, uint64) {
-		f, err := p.Wait(ctx, func(f client.Frame) bool {
+	results := func(p *wsclient.Phone) (room.ResultsView, uint64) {
+		f, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 			var v room.ResultsView
 			return f.Type == wire.TypeResults && f.Decode(&v) == nil && !v.Hidden && v.Step == 1
 		})
@@ -112,7 +112,7 @@ func TestResumeOnALaggingInstance(t *testing.T) {
 	from := len(p.Frames())
 	p.Drop()
 	time.AfterFunc(300*time.Millisecond, lag.Unlock)
-	if _, err := p.WaitFrom(ctx, from, func(f client.Frame) bool { return f.Type == wire.TypeWelcome }); err != nil {
+	if _, err := p.WaitFrom(ctx, from, func(f wsclient.Frame) bool { return f.Type == wire.TypeWelcome }); err != nil {
 		t.Fatal(err)
 	}
 	if w := p.Welcome(); !w.Recovered || w.Seq < seen {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -16,10 +16,10 @@ import (
 )
 
 // stepOf waits for a step frame showing step index i and returns it.
-func stepOf(t *testing.T, ctx context.Context, p *client.Phone, i int) room.StepView {
+func stepOf(t *testing.T, ctx context.Context, p *wsclient.Phone, i int) room.StepView {
 	t.Helper()
 	var v room.StepView
-	_, err := p.Wait(ctx, func(f client.Frame) bool {
+	_, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 		switch f.Type {
 		case wire.TypeStep:
 			return f.Decode(&v) == nil && v.Index == i
@@ -41,7 +41,7 @@ func stepOf(t *testing.T, ctx context.Context, p *client.Phone, i int) room.Step
 // command sends a facilitator command, sending it again while the server
 // says to retry (storage briefly away, as when a NATS node goes down). The
 // tests' commands are safe to repeat: a repeated move is refused as stale.
-func command(t *testing.T, ctx context.Context, p *client.Phone, typ string, data any) client.Frame {
+func command(t *testing.T, ctx context.Context, p *wsclient.Phone, typ string, data any) wsclient.Frame {
 	t.Helper()
 	retried := false
 	for {
@@ -97,7 +97,7 @@ func TestCreateJoinCommandFanout(t *testing.T) {
 	if ack.Type != wire.TypeAck {
 		t.Fatalf("want ack, got %s", ack.Type)
 	}
-	for _, p := range []*client.Phone{p1, p2} {
+	for _, p := range []*wsclient.Phone{p1, p2} {
 		v := stepOf(t, ctx, p, 1)
 		if v.Content.Kind != "poll" || len(v.Content.Options) != 3 || !v.Open {
 			t.Fatalf("bad step view %+v", v)
@@ -115,29 +115,29 @@ func TestCreateJoinCommandFanout(t *testing.T) {
 	}
 	// Timer, lock, reveal reach everyone.
 	command(t, ctx, fac, wire.TypeTimer, map[string]any{"action": "start"})
-	if _, err := p2.Wait(ctx, func(f client.Frame) bool {
+	if _, err := p2.Wait(ctx, func(f wsclient.Frame) bool {
 		var tv room.TimerView
 		return f.Type == wire.TypeTimerView && f.Decode(&tv) == nil && tv.Running && tv.EndsAt > 0
 	}); err != nil {
 		t.Fatal(err)
 	}
 	command(t, ctx, fac, wire.TypeLock, nil)
-	if _, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}}); errCode(err) != wire.CodeLocked {
+	if _, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}}); errCode(err) != wire.CodeLocked {
 		t.Fatalf("join of a locked room: want room_locked, got %v", err)
 	}
 	command(t, ctx, fac, wire.TypeUnlock, nil)
 	it.Participant(t, r.Code, in)
 	command(t, ctx, fac, wire.TypeRemove, map[string]string{"participant": p2.Welcome().Participant})
-	if _, err := p2.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeRemoved }); err != nil {
+	if _, err := p2.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeRemoved }); err != nil {
 		t.Fatal(err)
 	}
 	// A removed participant's token cannot come back.
-	_, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code, Token: p2.Welcome().Token}})
+	_, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code, Token: p2.Welcome().Token}})
 	if errCode(err) != wire.CodeRemoved {
 		t.Fatalf("removed token rejoined: %v", err)
 	}
 	command(t, ctx, fac, wire.TypeEnd, nil)
-	if _, err := p1.Wait(ctx, func(f client.Frame) bool {
+	if _, err := p1.Wait(ctx, func(f wsclient.Frame) bool {
 		var rv room.RoomView
 		return f.Type == wire.TypeRoom && f.Decode(&rv) == nil && rv.Ended
 	}); err != nil {
@@ -204,7 +204,7 @@ func TestReconnectReplayAndSnapshot(t *testing.T) {
 	if late.Welcome().Recovered {
 		t.Fatal("a resume past the replay window claimed to be recovered")
 	}
-	snap, err := late.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeSnapshot })
+	snap, err := late.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeSnapshot })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestSubmissionsAreDeduplicated(t *testing.T) {
 	r := it.CreateRoom(t, in, "test-plan")
 	fac := it.Facilitator(t, r, in)
 	command(t, ctx, fac, wire.TypeNext, nil)
-	phones := []*client.Phone{it.Participant(t, r.Code, in), it.Participant(t, r.Code, in), it.Participant(t, r.Code, in)}
+	phones := []*wsclient.Phone{it.Participant(t, r.Code, in), it.Participant(t, r.Code, in), it.Participant(t, r.Code, in)}
 	for i, p := range phones {
 		stepOf(t, ctx, p, 1)
 		answer := map[string]any{"step": 1, "choices": []int{i % 2}}
@@ -249,7 +249,7 @@ func TestSubmissionsAreDeduplicated(t *testing.T) {
 		}
 	}
 	command(t, ctx, fac, wire.TypeReveal, nil)
-	res, err := phones[0].Wait(ctx, func(f client.Frame) bool {
+	res, err := phones[0].Wait(ctx, func(f wsclient.Frame) bool {
 		var v room.ResultsView
 		return f.Type == wire.TypeResults && f.Decode(&v) == nil && !v.Hidden && v.Answered == 3
 	})
@@ -272,7 +272,7 @@ func TestTwoFacilitatorsNextOnTwoInstances(t *testing.T) {
 	for round := 0; round < 5; round++ {
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i, f := range []*client.Phone{fa, fb} {
+		for i, f := range []*wsclient.Phone{fa, fb} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -303,15 +303,15 @@ func TestCommandsThroughBReachPhonesOnAInOrder(t *testing.T) {
 	ctx := it.Ctx(t, 30*time.Second)
 	r := it.CreateRoom(t, b, "test-plan")
 	fac := it.Facilitator(t, r, b)
-	onA := []*client.Phone{it.Participant(t, r.Code, a), it.Participant(t, r.Code, a)}
+	onA := []*wsclient.Phone{it.Participant(t, r.Code, a), it.Participant(t, r.Code, a)}
 	onB := it.Participant(t, r.Code, b)
 	for i := 1; i <= 4; i++ {
 		command(t, ctx, fac, wire.TypeGoto, map[string]int{"step": i})
 	}
 	command(t, ctx, fac, wire.TypeGoto, map[string]int{"step": 1})
-	sequence := func(p *client.Phone) []int {
+	sequence := func(p *wsclient.Phone) []int {
 		stepOf(t, ctx, p, 1)
-		if _, err := p.Wait(ctx, func(f client.Frame) bool {
+		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 			var v room.StepView
 			return f.Type == wire.TypeStep && f.Decode(&v) == nil && v.Index == 1 && f.Seq > 5
 		}); err != nil {
@@ -357,7 +357,7 @@ func TestKillInstanceLosesNothing(t *testing.T) {
 	fac := it.Facilitator(t, r, b)
 	command(t, ctx, fac, wire.TypeGoto, map[string]int{"step": 3}) // open text
 	const n = 12
-	phones := make([]*client.Phone, n)
+	phones := make([]*wsclient.Phone, n)
 	for i := range phones {
 		phones[i] = it.Participant(t, r.Code, a, b) // A first; B on reconnect
 		stepOf(t, ctx, phones[i], 3)
@@ -390,7 +390,7 @@ func TestKillInstanceLosesNothing(t *testing.T) {
 	for i, p := range phones {
 		// A phone acknowledged before the kill notices it only when its
 		// connection breaks; every phone must come back on B.
-		if _, err := p.Wait(ctx, func(f client.Frame) bool {
+		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 			var w wire.Welcome
 			return f.Type == wire.TypeWelcome && f.Decode(&w) == nil && w.Instance != killed
 		}); err != nil {
@@ -401,7 +401,7 @@ func TestKillInstanceLosesNothing(t *testing.T) {
 		}
 	}
 	// Exactly one answer per phone in the room's state on B.
-	f, err := fac.Wait(ctx, func(f client.Frame) bool {
+	f, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
 		var v room.ProgressView
 		return f.Type == wire.TypeProgress && f.Decode(&v) == nil && v.Step == 3 && v.Answered == n
 	})
@@ -416,7 +416,7 @@ func TestKillInstanceLosesNothing(t *testing.T) {
 	// A fresh instance that replays the log from scratch agrees.
 	c := it.Start(t, ns.ClientURL())
 	fc := it.Facilitator(t, r, c)
-	snap, err := fc.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeSnapshot })
+	snap, err := fc.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeSnapshot })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +444,7 @@ func TestHostileFrames(t *testing.T) {
 		if err := p.SendRaw([]byte(raw)); err != nil {
 			t.Fatal(err)
 		}
-		f, err := p.WaitFrom(ctx, from, func(f client.Frame) bool { return f.Type == wire.TypeError })
+		f, err := p.WaitFrom(ctx, from, func(f wsclient.Frame) bool { return f.Type == wire.TypeError })
 		if err != nil {
 			t.Fatalf("%s: no error frame: %v", raw, err)
 		}
@@ -466,7 +466,7 @@ func TestHostileFrames(t *testing.T) {
 	// The connection is still usable.
 	from := len(p.Frames())
 	_ = p.Send(wire.TypePing, "still-here", nil)
-	if _, err := p.WaitFrom(ctx, from, func(f client.Frame) bool { return f.Type == wire.TypePong && f.ID == "still-here" }); err != nil {
+	if _, err := p.WaitFrom(ctx, from, func(f wsclient.Frame) bool { return f.Type == wire.TypePong && f.ID == "still-here" }); err != nil {
 		t.Fatal("connection unusable after errors:", err)
 	}
 	// Nothing changed.
@@ -479,17 +479,17 @@ func TestHostileFrames(t *testing.T) {
 	command(t, ctx, fac, wire.TypeUnlock, nil)
 
 	// A token from another room.
-	_, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: other.Code, Token: p.Welcome().Token}})
+	_, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: other.Code, Token: p.Welcome().Token}})
 	if errCode(err) != wire.CodeWrongRoom {
 		t.Fatalf("token of another room: want wrong_room, got %v", err)
 	}
 	// A participant token as a facilitator key.
-	_, err = client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: p.Welcome().Token}})
+	_, err = wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: p.Welcome().Token}})
 	if errCode(err) != wire.CodeUnauthorized {
 		t.Fatalf("participant token as key: want unauthorized, got %v", err)
 	}
 	// Unknown codes.
-	_, err = client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: "ZZZZZZ"}})
+	_, err = wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: "ZZZZZZ"}})
 	if errCode(err) != wire.CodeNotFound {
 		t.Fatalf("unknown code: want not_found, got %v", err)
 	}
@@ -504,7 +504,7 @@ func TestHostileFrames(t *testing.T) {
 		t.Fatalf("oversized frame: want close 1009, got %d", p.CloseCode())
 	}
 	// And the phone comes back by itself as the same participant.
-	if _, err := p.Wait(ctx, func(f client.Frame) bool {
+	if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 		var w wire.Welcome
 		return f.Type == wire.TypeWelcome && f.Decode(&w) == nil && w.Recovered
 	}); err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
@@ -25,7 +25,7 @@ type picture struct {
 
 // apply applies one frame; other frames are ignored. It reports whether
 // the frame was an overview frame of either kind.
-func (p *picture) apply(t *testing.T, f client.Frame) bool {
+func (p *picture) apply(t *testing.T, f wsclient.Frame) bool {
 	t.Helper()
 	switch f.Type {
 	case wire.TypeOverview:
@@ -67,11 +67,11 @@ func (p *picture) apply(t *testing.T, f client.Frame) bool {
 
 // waitPicture waits until the organizer's picture, built from every frame
 // it has had, satisfies cond.
-func waitPicture(t *testing.T, org *client.Phone, cond func(v *hub.OverviewView) bool) (*hub.OverviewView, error) {
+func waitPicture(t *testing.T, org *wsclient.Phone, cond func(v *hub.OverviewView) bool) (*hub.OverviewView, error) {
 	t.Helper()
 	ctx := it.Ctx(t, time.Minute)
 	p := &picture{}
-	_, err := org.Wait(ctx, func(f client.Frame) bool {
+	_, err := org.Wait(ctx, func(f wsclient.Frame) bool {
 		return p.apply(t, f) && cond(&p.v)
 	})
 	return &p.v, err
@@ -87,7 +87,7 @@ func TestOverviewChanges(t *testing.T) {
 	const rooms = 10
 	ev := createEvent(t, a, rooms)
 	org := it.Dial(t, wire.Hello{Role: wire.RoleOrganizer, Event: ev.Event, Key: ev.Key}, b)
-	first, err := org.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeOverview })
+	first, err := org.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeOverview })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestOverviewChanges(t *testing.T) {
 	// first organizer's, changes applied. (Nothing changes meanwhile; if
 	// the first has not had the last change yet, it comes.)
 	org2 := it.Dial(t, wire.Hello{Role: wire.RoleOrganizer, Event: ev.Event, Key: ev.Key}, b)
-	fresh, err := org2.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeOverview })
+	fresh, err := org2.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeOverview })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/room"
@@ -40,7 +40,7 @@ func runPlan(t *testing.T, in interface{ URL() string }, p *plan.Plan) {
 	r := createRoomAt(t, in.URL(), p.ID)
 	fac := dialAt(t, in.URL(), wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: r.Key})
 	const n = 6
-	phones := make([]*client.Phone, n)
+	phones := make([]*wsclient.Phone, n)
 	for i := range phones {
 		phones[i] = dialAt(t, in.URL(), wire.Hello{Role: wire.RoleParticipant, Code: r.Code, Nickname: fmt.Sprintf("P%d", i)})
 	}
@@ -91,7 +91,7 @@ func runPlan(t *testing.T, in interface{ URL() string }, p *plan.Plan) {
 			exp.answered = n
 			approveAll(t, ctx, fac, i, n)
 		case plan.KindBreakout, plan.KindActions:
-			groups := map[int]*client.Phone{}
+			groups := map[int]*wsclient.Phone{}
 			for j, ph := range phones {
 				g := groupFrame(t, ctx, ph, func(g room.GroupView) bool { return g.Step == i && g.ID != 0 })
 				e := map[string]any{"step": i, "entry": "e1", "ver": 1, "text": fmt.Sprintf("%s by member %d", step.ID, j)}
@@ -168,7 +168,7 @@ func runPlan(t *testing.T, in interface{ URL() string }, p *plan.Plan) {
 	}
 }
 
-func submitOK(t *testing.T, ctx context.Context, p *client.Phone, typ, prefix string, data any) {
+func submitOK(t *testing.T, ctx context.Context, p *wsclient.Phone, typ, prefix string, data any) {
 	t.Helper()
 	if _, err := p.Submit(ctx, typ, prefix+p.NextID(), data); err != nil {
 		t.Fatalf("%s: %v", typ, err)
@@ -177,10 +177,10 @@ func submitOK(t *testing.T, ctx context.Context, p *client.Phone, typ, prefix st
 
 // approveAll waits until count queue items of a step have reached the
 // facilitator and approves them.
-func approveAll(t *testing.T, ctx context.Context, fac *client.Phone, step, count int) {
+func approveAll(t *testing.T, ctx context.Context, fac *wsclient.Phone, step, count int) {
 	t.Helper()
 	ids := map[string]bool{}
-	_, err := fac.Wait(ctx, func(f client.Frame) bool {
+	_, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
 		var iv room.ItemView
 		if f.Type == wire.TypeItem && f.Decode(&iv) == nil && iv.Step == step {
 			ids[iv.ID] = true
@@ -195,7 +195,7 @@ func approveAll(t *testing.T, ctx context.Context, fac *client.Phone, step, coun
 	}
 }
 
-func firstApproved(t *testing.T, fac *client.Phone) string {
+func firstApproved(t *testing.T, fac *wsclient.Phone) string {
 	for _, f := range fac.Frames() {
 		var iv room.ItemView
 		if f.Type == wire.TypeItem && f.Decode(&iv) == nil && iv.Status == room.StatusApproved {
@@ -218,11 +218,11 @@ func createRoomAt(t *testing.T, base, planID string) it.Room {
 	return r
 }
 
-func dialAt(t *testing.T, base string, hello wire.Hello) *client.Phone {
+func dialAt(t *testing.T, base string, hello wire.Hello) *wsclient.Phone {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	p, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{"ws" + strings.TrimPrefix(base, "http") + "/ws"}, Hello: hello, Reconnect: true, KeepFrames: true})
+	p, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{"ws" + strings.TrimPrefix(base, "http") + "/ws"}, Hello: hello, Reconnect: true, KeepFrames: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/natsembed"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
@@ -24,9 +24,9 @@ import (
 )
 
 // answered waits until the facilitator's view says n answered step.
-func answered(t *testing.T, ctx context.Context, fac *client.Phone, step, n int) {
+func answered(t *testing.T, ctx context.Context, fac *wsclient.Phone, step, n int) {
 	t.Helper()
-	if _, err := fac.Wait(ctx, func(f client.Frame) bool {
+	if _, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
 		var v room.ProgressView
 		if f.Type == wire.TypeSnapshot {
 			var s room.SnapshotView
@@ -104,7 +104,7 @@ func TestNATSRestart(t *testing.T) {
 	r := it.CreateRoom(t, in, "test-plan")
 	fac := it.Facilitator(t, r, in)
 	command(t, ctx, fac, wire.TypeGoto, map[string]int{"step": 3})
-	var phones []*client.Phone
+	var phones []*wsclient.Phone
 	for i := 0; i < 6; i++ {
 		phones = append(phones, it.Participant(t, r.Code, in))
 	}
@@ -118,7 +118,7 @@ func TestNATSRestart(t *testing.T) {
 	// Refused, retryably, while NATS is away; readiness says so too.
 	from := len(phones[3].Frames())
 	_ = phones[3].Send(wire.TypeAnswer, "t1", map[string]any{"step": 3, "text": "while away"})
-	f, err := phones[3].WaitFrom(ctx, from, func(f client.Frame) bool { return f.Type == wire.TypeError && f.ID == "t1" })
+	f, err := phones[3].WaitFrom(ctx, from, func(f wsclient.Frame) bool { return f.Type == wire.TypeError && f.ID == "t1" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestSlowPhoneIsDroppedAndOthersGoOn(t *testing.T) {
 	}
 	// The good phone got every one of them. The log holds the room's
 	// creation, two joins, then the 2*rounds moves.
-	if _, err := good.Wait(ctx, func(f client.Frame) bool {
+	if _, err := good.Wait(ctx, func(f wsclient.Frame) bool {
 		return f.Type == wire.TypeStep && f.Seq >= uint64(3+2*rounds)
 	}); err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -26,7 +26,7 @@ type rosterFollower struct {
 	biggest int
 }
 
-func (r *rosterFollower) read(t *testing.T, f client.Frame) {
+func (r *rosterFollower) read(t *testing.T, f wsclient.Frame) {
 	t.Helper()
 	var whole *room.RosterView
 	switch f.Type {
@@ -67,10 +67,10 @@ func (r *rosterFollower) read(t *testing.T, f client.Frame) {
 
 // follow reads a staff connection's frames until its roster holds exactly
 // the ids in want and its count agrees.
-func follow(t *testing.T, ctx context.Context, name string, fac *client.Phone, want map[string]bool) *rosterFollower {
+func follow(t *testing.T, ctx context.Context, name string, fac *wsclient.Phone, want map[string]bool) *rosterFollower {
 	t.Helper()
 	r := &rosterFollower{}
-	_, err := fac.Wait(ctx, func(f client.Frame) bool {
+	_, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
 		r.read(t, f)
 		if r.people == nil || len(r.people) != len(want) || r.count != len(want) {
 			return false
@@ -101,7 +101,7 @@ func TestRosterChangesOverTwoInstances(t *testing.T) {
 	facA := it.Facilitator(t, r, a)
 	facB := it.Facilitator(t, r, b)
 	want := map[string]bool{}
-	var phones []*client.Phone
+	var phones []*wsclient.Phone
 	join := func(i int) {
 		in := []*instance.Instance{a, b}[i%2]
 		hello := wire.Hello{Role: wire.RoleParticipant, Code: r.Code}

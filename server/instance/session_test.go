@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -19,10 +19,10 @@ import (
 )
 
 // groupFrame waits for a group frame satisfying ok.
-func groupFrame(t *testing.T, ctx context.Context, p *client.Phone, ok func(room.GroupView) bool) room.GroupView {
+func groupFrame(t *testing.T, ctx context.Context, p *wsclient.Phone, ok func(room.GroupView) bool) room.GroupView {
 	t.Helper()
 	var g room.GroupView
-	_, err := p.Wait(ctx, func(f client.Frame) bool {
+	_, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 		switch f.Type {
 		case wire.TypeGroup:
 			return f.Decode(&g) == nil && ok(g)
@@ -51,7 +51,7 @@ func TestConcurrentEditingOverTwoInstances(t *testing.T) {
 	ctx := it.Ctx(t, 60*time.Second)
 	r := it.CreateRoom(t, a, "test-plan")
 	fac := it.Facilitator(t, r, a)
-	members := []*client.Phone{it.Participant(t, r.Code, a), it.Participant(t, r.Code, b), it.Participant(t, r.Code, a), it.Participant(t, r.Code, b)}
+	members := []*wsclient.Phone{it.Participant(t, r.Code, a), it.Participant(t, r.Code, b), it.Participant(t, r.Code, a), it.Participant(t, r.Code, b)}
 	command(t, ctx, fac, wire.TypeGoto, map[string]int{"step": 6})
 	for _, m := range members {
 		groupFrame(t, ctx, m, func(g room.GroupView) bool { return g.Size == 4 && g.Step == 6 })
@@ -99,7 +99,7 @@ func TestConcurrentEditingOverTwoInstances(t *testing.T) {
 	if _, err := members[2].Submit(ctx, wire.TypeSubmit, "sub-1", map[string]int{"step": 6}); err != nil {
 		t.Fatal(err)
 	}
-	item, err := fac.Wait(ctx, func(f client.Frame) bool { return f.Type == wire.TypeItem })
+	item, err := fac.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeItem })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestModerationScreenReportAndDelete(t *testing.T) {
 	r := it.CreateRoom(t, in, "test-plan")
 	fac := it.Facilitator(t, r, in)
 	screen := it.Dial(t, wire.Hello{Role: wire.RolePresenter, Room: r.Room, Key: r.Key}, in)
-	var phones []*client.Phone
+	var phones []*wsclient.Phone
 	for i := 0; i < 3; i++ {
 		phones = append(phones, it.Participant(t, r.Code, in))
 	}
@@ -163,7 +163,7 @@ func TestModerationScreenReportAndDelete(t *testing.T) {
 	}
 	command(t, ctx, fac, wire.TypeModerate, map[string]any{"item": items[0].ID, "status": "approved"})
 	command(t, ctx, fac, wire.TypeShow, map[string]any{"items": []string{items[0].ID}})
-	f, err := screen.Wait(ctx, func(f client.Frame) bool {
+	f, err := screen.Wait(ctx, func(f wsclient.Frame) bool {
 		var sv room.ScreenView
 		return f.Type == wire.TypeScreen && f.Decode(&sv) == nil && len(sv.Items) == 1
 	})
@@ -225,7 +225,7 @@ func TestModerationScreenReportAndDelete(t *testing.T) {
 	if phones[0].CloseCode() != 4004 {
 		t.Fatalf("phone close code after delete: %d", phones[0].CloseCode())
 	}
-	if _, err := client.Dial(ctx, client.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}}); errCode(err) != wire.CodeNotFound {
+	if _, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: []string{it.WS(in)}, Hello: wire.Hello{Role: wire.RoleParticipant, Code: r.Code}}); errCode(err) != wire.CodeNotFound {
 		t.Fatalf("join after delete: %v", err)
 	}
 	if code, _, _ := authed(t, "GET", base+"/report", r.Key); code != 404 {

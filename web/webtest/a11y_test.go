@@ -82,7 +82,7 @@ func TestAccessibility(t *testing.T) {
 	t.Logf("screenshots: %s", shotsDir(t))
 	src, err := os.ReadFile(axePath())
 	if err != nil {
-		t.Skipf("axe-core not found at %s (run `make browser-deps`, or set STOPPUNKT_AXE): %v", axePath(), err)
+		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s (run `make browser-deps`, or set STOPPUNKT_AXE): %v", axePath(), err))
 	}
 	axe := string(src)
 	in := server(t, map[string]string{"web-session": sessionPlan})

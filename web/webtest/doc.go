@@ -4,7 +4,8 @@
 //
 // The tests need /usr/bin/chromium (or STOPPUNKT_CHROMIUM) and, for the
 // accessibility audit, axe-core (STOPPUNKT_AXE, or .cache/axe in the
-// repository). `make test` installs both; plain `go test` skips what is
-// missing. Screenshots of every screen go to a folder the tests print
+// repository). `make test` installs both and passes where they are; there,
+// and wherever CI is set, a test whose browser or axe-core is missing
+// fails. A plain `go test` elsewhere skips it. Screenshots of every screen go to a folder the tests print
 // (STOPPUNKT_SHOTS to choose it).
 package webtest

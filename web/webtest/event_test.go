@@ -21,7 +21,7 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
 	"github.com/stoppunkt/stoppunkt/server/instance/instancetest"
@@ -114,7 +114,7 @@ func row(room, cell string) string {
 }
 
 // announcements counts the announcement frames a phone got.
-func announcements(p *client.Phone) int {
+func announcements(p *wsclient.Phone) int {
 	n := 0
 	for _, f := range p.Frames() {
 		if f.Type == wire.TypeNotice {
@@ -220,7 +220,7 @@ func TestEventOrganizer(t *testing.T) {
 	// People in the rooms: a facilitator and four phones (one a browser)
 	// in A, two phones in B, and C locked by a facilitator who then left.
 	ctx := instancetest.Ctx(t, waitLong)
-	fac := func(r int) *client.Phone {
+	fac := func(r int) *wsclient.Phone {
 		rm := sheet.Rooms[r]
 		return instancetest.Dial(t, wire.Hello{Role: wire.RoleFacilitator, Room: rm.Room, Key: keyOf(t, rm.FacilitatorURL)}, in)
 	}
@@ -230,11 +230,11 @@ func TestEventOrganizer(t *testing.T) {
 		t.Fatalf("lock C: %v", err)
 	}
 	facC.Close()
-	var phonesA []*client.Phone
+	var phonesA []*wsclient.Phone
 	for i := 0; i < 3; i++ {
 		phonesA = append(phonesA, instancetest.Participant(t, roomA.Code, in))
 	}
-	phonesB := []*client.Phone{instancetest.Participant(t, roomB.Code, in), instancetest.Participant(t, roomB.Code, in)}
+	phonesB := []*wsclient.Phone{instancetest.Participant(t, roomB.Code, in), instancetest.Participant(t, roomB.Code, in)}
 	phone := phoneJoin(t, base, roomA.Code, "phone", "")
 	setLanguage(phone, "en")
 	if _, err := facA.Command(ctx, wire.TypeGoto, map[string]int{"step": 1}); err != nil {
@@ -343,7 +343,7 @@ func TestEventOrganizer(t *testing.T) {
 	check(phone, "phone with an announcement")
 	noMarkupRan(t, phone)
 	for i, p := range append(phonesA, phonesB...) {
-		if _, err := p.Wait(ctx, func(f client.Frame) bool {
+		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 			var st struct {
 				Index int `json:"index"`
 			}

@@ -54,8 +54,39 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// startBrowser starts the shared Chromium, or skips the test when there is
-// none on this machine.
+// browserRequired tells whether a missing Chromium or axe-core fails the
+// browser tests instead of skipping them: when CI is set (as CI services
+// set it) or STOPPUNKT_REQUIRE_BROWSER is (as `make test` does), to
+// anything but "", "0" or "false". A run there must not pass by skipping;
+// a plain `go test` on a machine without a browser skips.
+func browserRequired(getenv func(string) string) bool {
+	on := func(name string) bool {
+		v := strings.ToLower(strings.TrimSpace(getenv(name)))
+		return v != "" && v != "0" && v != "false"
+	}
+	return on("STOPPUNKT_REQUIRE_BROWSER") || on("CI")
+}
+
+// tb is the part of testing.TB that missingDependency uses.
+type tb interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
+
+// missingDependency fails or skips a test that needs what is missing, as
+// browserRequired decides with the environment getenv reads.
+func missingDependency(t tb, getenv func(string) string, what string) {
+	t.Helper()
+	if browserRequired(getenv) {
+		t.Fatalf("%s; it is required here (CI or STOPPUNKT_REQUIRE_BROWSER is set)", what)
+		return
+	}
+	t.Skipf("%s", what)
+}
+
+// startBrowser starts the shared Chromium; without one on this machine it
+// fails or skips the test (see browserRequired).
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
 	chrome.once.Do(func() {
@@ -93,7 +124,7 @@ func startBrowser(t *testing.T) context.Context {
 		chrome.cancel = func() { cancelCtx(); cancelAlloc() }
 	})
 	if chrome.skip != "" {
-		t.Skip(chrome.skip)
+		missingDependency(t, os.Getenv, chrome.skip)
 	}
 	if chrome.err != nil {
 		t.Fatalf("start chromium: %v", chrome.err)

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/natsembed"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance"
@@ -166,19 +166,19 @@ func WS(in *instance.Instance) string {
 
 // Participant joins a room as a participant who keeps frames and
 // reconnects by itself over the given instances.
-func Participant(t testing.TB, code string, ins ...*instance.Instance) *client.Phone {
+func Participant(t testing.TB, code string, ins ...*instance.Instance) *wsclient.Phone {
 	t.Helper()
 	return Dial(t, wire.Hello{Role: wire.RoleParticipant, Code: code}, ins...)
 }
 
 // Facilitator connects as the room's facilitator.
-func Facilitator(t testing.TB, r Room, ins ...*instance.Instance) *client.Phone {
+func Facilitator(t testing.TB, r Room, ins ...*instance.Instance) *wsclient.Phone {
 	t.Helper()
 	return Dial(t, wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: r.Key}, ins...)
 }
 
 // Dial connects a Phone with the hello to the instances, closed at the end.
-func Dial(t testing.TB, hello wire.Hello, ins ...*instance.Instance) *client.Phone {
+func Dial(t testing.TB, hello wire.Hello, ins ...*instance.Instance) *wsclient.Phone {
 	t.Helper()
 	urls := make([]string, len(ins))
 	for i, in := range ins {
@@ -186,7 +186,7 @@ func Dial(t testing.TB, hello wire.Hello, ins ...*instance.Instance) *client.Pho
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	p, err := client.Dial(ctx, client.PhoneOptions{URLs: urls, Hello: hello, Reconnect: true, KeepFrames: true})
+	p, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: urls, Hello: hello, Reconnect: true, KeepFrames: true})
 	if err != nil {
 		t.Fatalf("dial %s: %v", hello.Role, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
@@ -96,12 +96,12 @@ func RunReportSession(t testing.TB, in *instance.Instance, lang string, n int) R
 	r := createRoomEventually(t, in, p.ID)
 	ctx := Ctx(t, 3*time.Minute)
 	fac := Facilitator(t, r, in)
-	phones := make([]*client.Phone, n)
+	phones := make([]*wsclient.Phone, n)
 	for i := range phones {
 		phones[i] = Participant(t, r.Code, in)
 	}
 	s := ReportSession{Room: r, Texts: map[int][]string{}}
-	do := func(ph *client.Phone, typ string, data any) {
+	do := func(ph *wsclient.Phone, typ string, data any) {
 		t.Helper()
 		if _, err := ph.Submit(ctx, typ, ph.NextID(), data); err != nil {
 			t.Fatalf("%s: %v", typ, err)
@@ -147,7 +147,7 @@ func RunReportSession(t testing.TB, in *instance.Instance, lang string, n int) R
 				s.Texts[i] = append(s.Texts[i], text)
 			}
 		case plan.KindBreakout, plan.KindActions:
-			groups := map[int]*client.Phone{}
+			groups := map[int]*wsclient.Phone{}
 			for j, ph := range phones {
 				g := waitGroup(t, ctx, ph, i)
 				e := map[string]any{"step": i, "entry": "e", "ver": 1}
@@ -203,7 +203,7 @@ func createRoomEventually(t testing.TB, in *instance.Instance, planID string) Ro
 	}
 }
 
-func mustCommand(t testing.TB, ctx context.Context, p *client.Phone, typ string, data any) {
+func mustCommand(t testing.TB, ctx context.Context, p *wsclient.Phone, typ string, data any) {
 	t.Helper()
 	for {
 		_, err := p.Command(ctx, typ, data)
@@ -218,9 +218,9 @@ func mustCommand(t testing.TB, ctx context.Context, p *client.Phone, typ string,
 	}
 }
 
-func waitStep(t testing.TB, ctx context.Context, p *client.Phone, i int) {
+func waitStep(t testing.TB, ctx context.Context, p *wsclient.Phone, i int) {
 	t.Helper()
-	_, err := p.Wait(ctx, func(f client.Frame) bool {
+	_, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 		var v room.StepView
 		var s room.SnapshotView
 		switch f.Type {
@@ -236,10 +236,10 @@ func waitStep(t testing.TB, ctx context.Context, p *client.Phone, i int) {
 	}
 }
 
-func waitGroup(t testing.TB, ctx context.Context, p *client.Phone, step int) int {
+func waitGroup(t testing.TB, ctx context.Context, p *wsclient.Phone, step int) int {
 	t.Helper()
 	id := 0
-	_, err := p.Wait(ctx, func(f client.Frame) bool {
+	_, err := p.Wait(ctx, func(f wsclient.Frame) bool {
 		var g room.GroupView
 		var s room.SnapshotView
 		switch f.Type {
@@ -262,10 +262,10 @@ func waitGroup(t testing.TB, ctx context.Context, p *client.Phone, step int) int
 
 // approveItems waits until count queue items of a step have reached the
 // facilitator and approves them.
-func approveItems(t testing.TB, ctx context.Context, fac *client.Phone, step, count int) {
+func approveItems(t testing.TB, ctx context.Context, fac *wsclient.Phone, step, count int) {
 	t.Helper()
 	ids := map[string]bool{}
-	_, err := fac.Wait(ctx, func(f client.Frame) bool {
+	_, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
 		var iv room.ItemView
 		if f.Type == wire.TypeItem && f.Decode(&iv) == nil && iv.Step == step {
 			ids[iv.ID] = true

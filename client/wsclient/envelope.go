@@ -1,23 +1,27 @@
-package main
+package wsclient
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
-// envelope is a server frame with its payload still raw. Data points into
-// the buffer the frame was read into.
-type envelope struct {
+// Envelope is a server frame with its payload still raw. Data points into
+// the buffer the frame was read from.
+type Envelope struct {
 	Type string
 	Seq  uint64
 	ID   string
 	Data []byte
+	// Size is the whole frame's length in bytes.
+	Size int
 }
 
-// Server frame types loadgen looks at. Interning them here means parsing
-// a frame allocates no string for its type.
+// Server frame types of docs/protocol.md. Interning them here means
+// parsing a frame allocates no string for its type.
 var knownTypes = []string{
 	"welcome", "snapshot", "ack", "error", "pong", "room", "step", "timer", "you",
 	"results", "progress", "roster", "removed", "group", "groups", "item", "screen",
@@ -40,12 +44,13 @@ var (
 	prefixData = []byte(`,"data":`)
 )
 
-// parseEnvelope reads a server frame. The server encodes frames with the
+// ParseEnvelope reads a server frame. The server encodes frames with the
 // fields in a fixed order ({"type":..,"seq":..,"id":..,"data":..}); that
 // form is read without a JSON decoder. Anything else (escapes in the id,
 // other field order, spaces) goes through encoding/json.
-func parseEnvelope(b []byte) (envelope, error) {
+func ParseEnvelope(b []byte) (Envelope, error) {
 	if env, ok := fastEnvelope(b); ok {
+		env.Size = len(b)
 		return env, nil
 	}
 	var raw struct {
@@ -55,16 +60,16 @@ func parseEnvelope(b []byte) (envelope, error) {
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return envelope{}, fmt.Errorf("frame is not a JSON object: %w", err)
+		return Envelope{}, fmt.Errorf("frame is not a JSON object: %w", err)
 	}
 	if raw.Type == "" {
-		return envelope{}, errors.New("frame has no type")
+		return Envelope{}, errors.New("frame has no type")
 	}
-	return envelope{Type: internType([]byte(raw.Type)), Seq: raw.Seq, ID: raw.ID, Data: raw.Data}, nil
+	return Envelope{Type: internType([]byte(raw.Type)), Seq: raw.Seq, ID: raw.ID, Data: raw.Data, Size: len(b)}, nil
 }
 
-func fastEnvelope(b []byte) (envelope, bool) {
-	var env envelope
+func fastEnvelope(b []byte) (Envelope, bool) {
+	var env Envelope
 	if !bytes.HasPrefix(b, prefixType) {
 		return env, false
 	}
@@ -109,4 +114,14 @@ func fastEnvelope(b []byte) (envelope, bool) {
 		return env, true
 	}
 	return env, p == len(b)-1 && b[p] == '}'
+}
+
+// DecodeError reads an error frame's data; data without a code comes back
+// as the code "unparsable".
+func DecodeError(data []byte) *wire.Error {
+	var e wire.Error
+	if err := json.Unmarshal(data, &e); err != nil || e.Code == "" {
+		return &wire.Error{Code: "unparsable", Message: "error frame without a code"}
+	}
+	return &e
 }
