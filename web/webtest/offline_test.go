@@ -118,6 +118,17 @@ func TestOfflineSubmission(t *testing.T) {
 		t.Errorf("after the reload the answer field shows %q", got)
 	}
 	dash.wait("still 1 of 1", `document.querySelector('#progress').textContent.startsWith('1')`)
+
+	// Two more people answer, so that the report may list the texts at all
+	// (fewer than 3 answers show no texts anywhere).
+	ctx := instancetest.Ctx(t, waitLong)
+	for i := range 2 {
+		other := instancetest.Participant(t, room.Code, in)
+		if _, err := other.Submit(ctx, "answer", fmt.Sprintf("o%d", i), map[string]any{"step": 1, "text": fmt.Sprintf("Et annet svar %d", i)}); err != nil {
+			t.Fatalf("another participant answers: %v", err)
+		}
+	}
+	dash.wait("3 answered", `document.querySelector('#progress').textContent.startsWith('3')`)
 	if n := strings.Count(report(t, base, room, "json"), answer); n != 1 {
 		t.Errorf("the answer is in the report %d times, want 1", n)
 	}
