@@ -124,11 +124,11 @@ type Config struct {
 	// MessageRate and MessageBurst limit frames per connection (20/s, 40).
 	MessageRate  float64
 	MessageBurst int
-	// JoinRate and JoinBurst limit joins per client address (20/s, 200).
+	// JoinRate and JoinBurst limit joins per client address (50/s, 500).
 	JoinRate  float64
 	JoinBurst int
 	// FailureRate and FailureBurst limit failed lookups of codes, tokens and
-	// keys per client address (10 a minute, 10).
+	// keys per client address (60 a minute, bursts of 60).
 	FailureRate  float64
 	FailureBurst int
 	// SweepInterval is how often expired rooms are deleted (1m); negative
@@ -173,10 +173,10 @@ func (c Config) withDefaults() Config {
 		c.MessageRate, c.MessageBurst = 20, 40
 	}
 	if c.JoinRate <= 0 {
-		c.JoinRate, c.JoinBurst = 20, 200
+		c.JoinRate, c.JoinBurst = 50, 500
 	}
 	if c.FailureRate <= 0 {
-		c.FailureRate, c.FailureBurst = 10.0/60, 10
+		c.FailureRate, c.FailureBurst = 1, 60
 	}
 	if c.Now == nil {
 		c.Now = time.Now

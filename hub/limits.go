@@ -51,13 +51,6 @@ func (l *addrLimiter) allowed(addr string) bool {
 	return l.get(addr).Tokens() >= 1
 }
 
-// fail takes a token for addr, if one is left.
-func (l *addrLimiter) fail(addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.get(addr).Allow()
-}
-
 // sweep forgets addresses idle long enough for their bucket to be full.
 func (l *addrLimiter) sweep(now time.Time) {
 	refill := time.Duration(float64(l.burst)/float64(l.limit)*float64(time.Second)) + time.Minute

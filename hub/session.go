@@ -189,9 +189,6 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	default:
 		return wire.Errorf(wire.CodeInvalid, "role must be participant, facilitator, presenter or organizer")
 	}
-	if !s.hub.failures.allowed(s.addr) {
-		return wire.Errorf(wire.CodeRateLimited, "too many failed attempts; wait a minute")
-	}
 	if hello.Role == wire.RoleOrganizer {
 		return s.organizerHello(ctx, hello)
 	}
@@ -201,8 +198,7 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	}
 	r, err := s.hub.acquire(ctx, roomID)
 	if errors.Is(err, ErrNotFound) {
-		s.hub.failures.fail(s.addr)
-		return wire.Errorf(wire.CodeNotFound, "no room with that code")
+		return s.failed(wire.Errorf(wire.CodeNotFound, "no room with that code"))
 	}
 	if err != nil {
 		return err
@@ -236,12 +232,35 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	return nil
 }
 
+// failed counts a failed lookup (an unknown code or room, a wrong key or
+// token) against the client's address and returns the error to answer
+// with. Past the address's limit every failing hello is answered
+// rate_limited instead, and joins by code are refused before the lookup
+// (see guessable), so that guessing learns nothing. Hellos with a valid
+// token or key never count and are never refused by this limit: a school
+// behind one address where some mistype the code is not an attacker.
+func (s *Session) failed(err *wire.Error) error {
+	if !s.hub.failures.allow(s.addr) {
+		s.hub.metrics.RateLimited.Inc()
+		return errFailuresLimited
+	}
+	return err
+}
+
+var errFailuresLimited = wire.Errorf(wire.CodeRateLimited, "too many failed attempts from your network; wait a minute")
+
+// guessable reports whether a hello looks a room up by its join code alone
+// (a new participant): the only lookup a guesser can win.
+func guessable(hello wire.Hello) bool {
+	return hello.Role == wire.RoleParticipant && hello.Token == ""
+}
+
 // organizerHello attaches an organizer to their event's overview.
 func (s *Session) organizerHello(ctx context.Context, hello wire.Hello) error {
 	rec, err := s.hub.OrganizerEvent(ctx, hello.Event, hello.Key)
 	if err != nil {
 		if e := wire.AsError(err); e.Code == wire.CodeNotFound || e.Code == wire.CodeUnauthorized {
-			s.hub.failures.fail(s.addr)
+			return s.failed(e)
 		}
 		return err
 	}
@@ -253,26 +272,35 @@ func (s *Session) organizerHello(ctx context.Context, hello wire.Hello) error {
 	return nil
 }
 
-// resolveRoom finds the room a hello names: by join code, or for staff by
-// room id. Unknown codes all get the same answer, so that guessing learns
+// resolveRoom finds the room a hello names: for a returning participant by
+// the room id their token carries, for staff by room id, otherwise by join
+// code. Unknown codes all get the same answer, so that guessing learns
 // nothing, and count as failures for the address's limit.
 func (s *Session) resolveRoom(ctx context.Context, hello wire.Hello) (string, error) {
+	if hello.Role == wire.RoleParticipant && hello.Token != "" {
+		roomID, ok := tokenRoom(hello.Token)
+		if !ok {
+			return "", s.failed(wire.Errorf(wire.CodeUnauthorized, "unknown participant token; join again without it"))
+		}
+		return roomID, nil
+	}
 	if hello.Role != wire.RoleParticipant && hello.Room != "" {
 		if !validRoomID(hello.Room) {
-			s.hub.failures.fail(s.addr)
-			return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+			return "", s.failed(wire.Errorf(wire.CodeNotFound, "no room with that code"))
 		}
 		return hello.Room, nil
 	}
+	if guessable(hello) && !s.hub.failures.allowed(s.addr) {
+		s.hub.metrics.RateLimited.Inc()
+		return "", errFailuresLimited
+	}
 	code, ok := NormaliseCode(hello.Code)
 	if !ok {
-		s.hub.failures.fail(s.addr)
-		return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+		return "", s.failed(wire.Errorf(wire.CodeNotFound, "no room with that code"))
 	}
 	roomID, err := s.hub.reg.Lookup(ctx, code)
 	if errors.Is(err, ErrNotFound) {
-		s.hub.failures.fail(s.addr)
-		return "", wire.Errorf(wire.CodeNotFound, "no room with that code")
+		return "", s.failed(wire.Errorf(wire.CodeNotFound, "no room with that code"))
 	}
 	if err != nil {
 		return "", wire.Errorf(wire.CodeUnavailable, "the server cannot reach its storage; try again")
@@ -280,50 +308,85 @@ func (s *Session) resolveRoom(ctx context.Context, hello wire.Hello) (string, er
 	return roomID, nil
 }
 
+// tokenLength is the length of the secret part of a participant token.
+const tokenLength = 22
+
+// tokenRoom returns the room id a participant token is for, if the token
+// has the shape of one: "<room id>.<22 characters>".
+func tokenRoom(token string) (string, bool) {
+	roomID, secret, ok := strings.Cut(token, ".")
+	if !ok || !validRoomID(roomID) || len(secret) != tokenLength {
+		return "", false
+	}
+	for _, c := range secret {
+		if !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7') {
+			return "", false
+		}
+	}
+	return roomID, true
+}
+
 func (s *Session) staffHello(r *runner, hello wire.Hello) error {
 	var want string
 	r.view(func(st *room.State) { want = st.KeyHash })
 	got := HashSecret(hello.Key)
 	if hello.Key == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		s.hub.failures.fail(s.addr)
-		return wire.Errorf(wire.CodeUnauthorized, "the facilitator key is not valid for this room")
+		return s.failed(wire.Errorf(wire.CodeUnauthorized, "the facilitator key is not valid for this room"))
 	}
 	return nil
 }
 
 // participantHello resumes a participant by token or joins a new one.
 func (s *Session) participantHello(ctx context.Context, r *runner, hello wire.Hello, w *wire.Welcome) error {
-	if hello.Token != "" {
-		roomPart, _, _ := strings.Cut(hello.Token, ".")
-		if roomPart != r.id {
-			s.hub.failures.fail(s.addr)
-			return wire.Errorf(wire.CodeWrongRoom, "this participant token belongs to another room")
-		}
-		var p *room.Participant
-		r.view(func(st *room.State) {
-			if found, ok := st.ParticipantByToken(HashSecret(hello.Token)); ok {
-				cp := *found
-				p = &cp
-			}
-		})
-		switch {
-		case p == nil:
-			s.hub.failures.fail(s.addr)
-			return wire.Errorf(wire.CodeUnauthorized, "unknown participant token; join again without it")
-		case p.Removed:
-			return wire.Errorf(wire.CodeRemoved, "you were removed from this room")
-		case p.Left:
-			return wire.Errorf(wire.CodeRemoved, "you left this room")
-		}
-		s.pid, w.Participant = p.ID, p.ID
-		return nil
+	if hello.Token == "" {
+		return s.join(ctx, r, hello, w)
 	}
-	return s.join(ctx, r, hello, w)
+	var p *room.Participant
+	var code string
+	r.view(func(st *room.State) {
+		code = st.Code
+		if found, ok := st.ParticipantByToken(HashSecret(hello.Token)); ok {
+			cp := *found
+			p = &cp
+		}
+	})
+	if hello.Code != "" {
+		// The token names its room; a code that names another room is
+		// the phone mixing up two sessions, which it should hear about.
+		if c, ok := NormaliseCode(hello.Code); ok && c != code {
+			return s.failed(wire.Errorf(wire.CodeWrongRoom, "this participant token belongs to another room"))
+		}
+	}
+	switch {
+	case p == nil:
+		return s.failed(wire.Errorf(wire.CodeUnauthorized, "unknown participant token; join again without it"))
+	case p.Removed:
+		return wire.Errorf(wire.CodeRemoved, "you were removed from this room")
+	case p.Left:
+		return wire.Errorf(wire.CodeRemoved, "you left this room")
+	}
+	s.pid, w.Participant = p.ID, p.ID
+	return nil
 }
 
+// join adds a new participant. With a nonce the join is idempotent: the
+// token is derived from the nonce, so a join sent again (after a timeout
+// that hid the first welcome) finds the participant the first one made
+// and gets the same token, instead of making a second participant.
 func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire.Welcome) error {
 	nick, err := wire.CheckName(hello.Nickname, MaxNickname)
 	if err != nil {
+		return err
+	}
+	token := r.id + "." + randomString(tokenLength)
+	if hello.Nonce != "" {
+		if !validNonce(hello.Nonce) {
+			return wire.Errorf(wire.CodeInvalid, "nonce must be 22 to 64 letters, digits, - or _")
+		}
+		token = nonceToken(r.id, hello.Nonce)
+	}
+	hash := HashSecret(token)
+	if again, err := s.joinedBefore(r, hash, w, token); again {
 		return err
 	}
 	if !s.hub.joins.allow(s.addr) {
@@ -334,8 +397,6 @@ func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire
 	if refusal != nil {
 		return refusal
 	}
-	token := r.id + "." + randomString(22)
-	hash := HashSecret(token)
 	pid := randomString(10)
 	ev := &room.Event{Type: room.EvJoined, PID: pid, At: s.hub.now(), Joined: &room.Joined{TokenHash: hash, Nickname: nick}}
 	pos, _, err := s.hub.appendInput(ctx, r, ev, "join/"+hash)
@@ -345,20 +406,58 @@ func (s *Session) join(ctx context.Context, r *runner, hello wire.Hello, w *wire
 	if err := r.waitApplied(ctx, pos); err != nil {
 		return err
 	}
-	var joined bool
-	r.view(func(st *room.State) {
-		p, ok := st.ParticipantByToken(hash)
-		joined = ok && p.ID == pid
-		refusal = st.JoinRefusal()
-	})
-	if !joined {
-		if refusal != nil {
-			return refusal
-		}
-		return wire.Errorf(wire.CodeUnavailable, "joining failed; try again")
+	if again, err := s.joinedBefore(r, hash, w, token); again {
+		// Ours, or (a retry racing the first join) the first one's.
+		return err
 	}
-	s.pid, w.Participant, w.Token = pid, pid, token
-	return nil
+	r.view(func(st *room.State) { refusal = st.JoinRefusal() })
+	if refusal != nil {
+		return refusal
+	}
+	return wire.Errorf(wire.CodeUnavailable, "joining failed; try again")
+}
+
+// joinedBefore looks for the participant a token hash belongs to. If there
+// is one, the hello is answered as that participant (with the token again,
+// since the first welcome may have been lost), or refused if they are gone.
+func (s *Session) joinedBefore(r *runner, hash string, w *wire.Welcome, token string) (bool, error) {
+	var p *room.Participant
+	r.view(func(st *room.State) {
+		if found, ok := st.ParticipantByToken(hash); ok {
+			cp := *found
+			p = &cp
+		}
+	})
+	switch {
+	case p == nil:
+		return false, nil
+	case !p.Active():
+		return true, wire.Errorf(wire.CodeRemoved, "you are no longer in this room")
+	}
+	s.pid, w.Participant, w.Token = p.ID, p.ID, token
+	return true, nil
+}
+
+// validNonce reports whether a hello's nonce is usable: long enough to be
+// unguessable (it stands in for the token until the welcome arrives).
+func validNonce(n string) bool {
+	if len(n) < 22 || len(n) > 64 {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// nonceToken derives a participant token from a join nonce, so that the
+// same nonce always gives the same token in a room.
+func nonceToken(roomID, nonce string) string {
+	sum := sha256.Sum256([]byte("stoppunkt/join/v1\x00" + roomID + "\x00" + nonce))
+	enc := strings.ToLower(b32.EncodeToString(sum[:]))
+	return roomID + "." + enc[:tokenLength]
 }
 
 // resumeWait bounds how long a resuming client waits for this instance to

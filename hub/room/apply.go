@@ -217,6 +217,8 @@ func (s *State) JoinRefusal() *wire.Error {
 		return wire.Errorf(wire.CodeLocked, "the facilitator has locked the room")
 	case s.ActiveCount() >= s.MaxParticipants:
 		return wire.Errorf(wire.CodeFull, "the room is full")
+	case len(s.Order) >= MaxJoins(s.MaxParticipants):
+		return wire.Errorf(wire.CodeFull, "the room has taken as many joins as it can")
 	}
 	return nil
 }

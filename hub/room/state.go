@@ -9,6 +9,12 @@ import (
 // DefaultMaxParticipants caps a room when its creator set no cap.
 const DefaultMaxParticipants = 5000
 
+// MaxJoins is how many joins a room takes over its life, counting those
+// who left or were removed: twice its participant cap. It bounds
+// everything the room keeps per participant (roster order, tokens, the
+// de-duplication record), however often people join and leave.
+func MaxJoins(maxParticipants int) int { return 2 * maxParticipants }
+
 // MinBreakdown is the fewest answers for which any breakdown of a step's
 // results is shown; below it screens and reports say only that too few
 // answered, so that no one's answer can be inferred.

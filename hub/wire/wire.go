@@ -120,6 +120,10 @@ type Hello struct {
 	// Event is the conference event id (organizer role).
 	Event    string `json:"event,omitempty"`
 	Nickname string `json:"nickname,omitempty"`
+	// Nonce, chosen by a joining participant's client (22 to 64 letters,
+	// digits, - or _), makes the join idempotent: a join sent again with
+	// the same nonce gets the participant and token of the first.
+	Nonce string `json:"nonce,omitempty"`
 	// LastSeq and Epoch say what the client saw before it reconnected.
 	LastSeq uint64 `json:"last_seq,omitempty"`
 	Epoch   string `json:"epoch,omitempty"`

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/server/instance/instancetest"
 )
 
@@ -134,5 +135,44 @@ func TestOfflineSubmission(t *testing.T) {
 	}
 	if n := dash.str(fmt.Sprintf(`String([...document.querySelectorAll('.q-item')].filter((e) => e.innerText.includes(%s)).length)`, jsString(answer))); n != "1" {
 		t.Errorf("%s queue items hold the answer, want 1", n)
+	}
+}
+
+// TestJoinRetryIsOneParticipant: the phone keeps its join's nonce until the
+// token arrives and sends it with the join, so a join sent again after its
+// welcome was lost (here: a second tab holding the same kept nonce) is the
+// same participant, not a second one.
+func TestJoinRetryIsOneParticipant(t *testing.T) {
+	startBrowser(t)
+	in := server(t, map[string]string{"web-offline": offlinePlan})
+	base := in.URL()
+	room := instancetest.CreateRoom(t, in, "web-offline")
+	nonce := "kept-nonce-of-one-phone-0123456789"
+	join := func(name string) string {
+		p := newPage(t, name, phoneW, phoneH)
+		p.open(base + "/j/" + room.Code)
+		p.eval(fmt.Sprintf(`localStorage.setItem('sp.nonce.%s', %s)`, room.Code, jsString(`"`+nonce+`"`)), nil)
+		p.wait("join form", `document.querySelector('#join-form') && !document.querySelector('#join').hidden`)
+		p.click("#join-btn")
+		p.wait("session shown", `!document.querySelector('#session').hidden && document.querySelector('#step-title')`)
+		p.wait("token kept, nonce dropped", fmt.Sprintf(`localStorage.getItem('sp.tok.%[1]s') !== null && localStorage.getItem('sp.nonce.%[1]s') === null`, room.Code))
+		return p.str(fmt.Sprintf(`localStorage.getItem('sp.tok.%s')`, room.Code))
+	}
+	first, again := join("first"), join("again")
+	if first != again {
+		t.Fatalf("the same nonce gave two tokens: %s and %s", first, again)
+	}
+	fac := instancetest.Facilitator(t, room, in)
+	roster, err := fac.Wait(instancetest.Ctx(t, waitLong), func(f wsclient.Frame) bool { return f.Type == "snapshot" })
+	if err != nil {
+		t.Fatalf("no snapshot: %v", err)
+	}
+	var snap struct {
+		Room struct {
+			Participants int `json:"participants"`
+		} `json:"room"`
+	}
+	if err = roster.Decode(&snap); err != nil || snap.Room.Participants != 1 {
+		t.Fatalf("the room has %d participants (%v), want 1", snap.Room.Participants, err)
 	}
 }

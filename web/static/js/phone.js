@@ -99,7 +99,13 @@ function start(code, nickname) {
   app.conn = new Conn({
     hello: () => {
       const token = store.load(store.tokenKey(code));
-      return token ? { role: 'participant', code, token } : { role: 'participant', code, nickname: nickname || undefined };
+      if (token) return { role: 'participant', code, token };
+      let nonce = store.load(store.nonceKey(code));
+      if (!nonce) {
+        nonce = store.newNonce();
+        store.save(store.nonceKey(code), nonce);
+      }
+      return { role: 'participant', code, nickname: nickname || undefined, nonce };
     },
     onFrame,
     onState,
@@ -155,6 +161,7 @@ function closed(code) {
     case 'unauthorized':
     case 'wrong_room':
       store.save(store.tokenKey(app.code), null);
+      store.save(store.nonceKey(app.code), null);
       showJoin(app.code, 'join.again');
       return;
     case 'not_found':
@@ -177,7 +184,10 @@ function onFrame(f) {
   const s = app.state;
   switch (f.type) {
     case 'welcome':
-      if (d.token) store.save(store.tokenKey(app.code), d.token);
+      if (d.token) {
+        store.save(store.tokenKey(app.code), d.token);
+        store.save(store.nonceKey(app.code), null);
+      }
       app.you = d.participant || app.you;
       if (!app.joined) {
         app.joined = true;

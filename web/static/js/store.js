@@ -25,6 +25,16 @@ export function save(k, value) {
 
 export const tokenKey = (code) => key('tok', code);
 export const outboxKey = (code) => key('out', code);
+/** nonceKey keeps the join's nonce until the token arrives, so that a join
+ * sent again (its welcome lost) gets the same participant. */
+export const nonceKey = (code) => key('nonce', code);
+
+/** newNonce returns 32 random URL-safe characters. */
+export function newNonce() {
+  const b = new Uint8Array(24);
+  crypto.getRandomValues(b);
+  return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_');
+}
 export const draftKey = (code, step, id) => key('draft', code, step, id || '');
 export const sharedKey = (code, step, id) => key('shared', code, step, id || '');
 /** annKey keeps the id of the organizer's announcement the person put away. */
