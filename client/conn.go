@@ -89,6 +89,10 @@ type Conn struct {
 	queue       []*wire.Frame
 	queuedBytes int
 	pingDue     bool
+	// pong holds the payload of the peer's latest ping until the writer
+	// answers it (RFC 6455 5.5.2: a ping is answered by a pong with the
+	// same data, and only the latest needs an answer). nil: none waiting.
+	pongData    []byte
 	writing     bool // a writer goroutine is running
 	closing     bool
 	closeCode   int
@@ -117,9 +121,9 @@ func Serve(ctx context.Context, s *Socket, cfg Config, newHandler func(*Conn) Ha
 		c.rc = rawConnOf(c.raw)
 	}
 	h := newHandler(c)
-	// Pings from the peer are not answered and its close frame ends the
-	// reader; our pongs, had we any, would go through the writer.
-	c.ws.SetPingHandler(ignoreControl)
+	// Pings from the peer are answered with pongs by the writer; its close
+	// frame ends the reader.
+	c.ws.SetPingHandler(c.ping)
 	c.ws.SetCloseHandler(ignoreClose)
 	c.ws.SetPongHandler(c.pong)
 	c.ws.SetReadLimit(c.cfg.MaxFrameBytes)
@@ -135,8 +139,27 @@ func Serve(ctx context.Context, s *Socket, cfg Config, newHandler func(*Conn) Ha
 	go c.run(ctx, h)
 }
 
-func ignoreControl(string) error    { return nil }
 func ignoreClose(int, string) error { return nil }
+
+// ping is gorilla's ping handler, for pings it reads in the middle of a
+// message; read.go takes the others itself and calls answerPing too.
+func (c *Conn) ping(data string) error {
+	c.answerPing([]byte(data))
+	return nil
+}
+
+// answerPing has the writer send a pong with the ping's data. A ping also
+// shows the peer is there.
+func (c *Conn) answerPing(data []byte) {
+	c.extendDeadline()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing {
+		return
+	}
+	c.pongData = append(make([]byte, 0, len(data)), data...)
+	c.startWriter()
+}
 
 // pong is gorilla's pong handler, for pongs it reads in the middle of a
 // message; read.go takes the others itself.
@@ -270,7 +293,7 @@ func (c *Conn) writeLoop() {
 	var local [8]*wire.Frame
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 && !c.pingDue && !c.closing {
+		if len(c.queue) == 0 && !c.pingDue && c.pongData == nil && !c.closing {
 			c.writing = false
 			c.mu.Unlock()
 			return
@@ -278,8 +301,8 @@ func (c *Conn) writeLoop() {
 		batch := append(local[:0], c.queue...)
 		clear(c.queue)
 		c.queue, c.queuedBytes = c.queue[:0], 0
-		ping, closing, code, reason := c.pingDue, c.closing, c.closeCode, c.closeReason
-		c.pingDue = false
+		ping, pong, closing, code, reason := c.pingDue, c.pongData, c.closing, c.closeCode, c.closeReason
+		c.pingDue, c.pongData = false, nil
 		c.mu.Unlock()
 
 		deadline := time.Now().Add(c.cfg.WriteWait)
@@ -293,6 +316,12 @@ func (c *Conn) writeLoop() {
 			}
 			clear(batch)
 			if err != nil {
+				c.finish()
+				return
+			}
+		}
+		if pong != nil {
+			if err := c.ws.WriteControl(websocket.PongMessage, pong, deadline); err != nil {
 				c.finish()
 				return
 			}

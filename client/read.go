@@ -142,12 +142,15 @@ func (c *Conn) readArrived(ctx context.Context, h Handler) bool {
 		n, op := peekControl(c.br)
 		switch {
 		case n > 0:
-			_, _ = c.br.Discard(n)
-			if op == websocket.PongMessage {
+			if op == websocket.PingMessage {
+				// Answered with a pong carrying the same data (RFC 6455);
+				// the payload is masked by the key before it.
+				b, _ := c.br.Peek(n)
+				c.answerPing(unmask(b[2:6], b[6:n]))
+			} else {
 				c.extendDeadline()
 			}
-			// Pings from a client are not answered (browsers do not send
-			// them); their data is ignored as gorilla would.
+			_, _ = c.br.Discard(n)
 		case n == 0 && !filled:
 			// The socket said it is readable: one read does not block.
 			filled = true
@@ -219,6 +222,15 @@ func (c *Conn) readMessage() ([]byte, bool) {
 // extendDeadline gives the peer another PongWait to say something.
 func (c *Conn) extendDeadline() {
 	_ = c.raw.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
+}
+
+// unmask returns a copy of a client frame's payload with the mask removed.
+func unmask(key, payload []byte) []byte {
+	out := make([]byte, len(payload))
+	for i, b := range payload {
+		out[i] = b ^ key[i%4]
+	}
+	return out
 }
 
 // peekControl looks at the frame at the start of br's buffered bytes

@@ -117,6 +117,10 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 	}
 	switch {
 	case in.Type == wire.TypePing:
+		if err := wire.NoData(in); err != nil {
+			s.replyErr(in.ID, err)
+			return
+		}
 		s.send(wire.Out{Type: wire.TypePong, ID: in.ID})
 	case in.Type == wire.TypeHello:
 		s.helloSeen.Store(true)
@@ -503,6 +507,12 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 		}
 		if r.retryStale(ctx, err, &synced) {
 			continue
+		}
+		if errors.Is(err, room.ErrNoChange) {
+			var seq uint64
+			r.view(func(st *room.State) { seq = st.Seq })
+			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seq}})
+			return nil
 		}
 		if err != nil {
 			return err

@@ -165,10 +165,7 @@ func (s *Server) handleEventAnnounce(c *gin.Context) {
 			break
 		}
 	}
-	status, ok := statusOf[first.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := StatusOf(first.Code)
 	msg := fmt.Sprintf("the announcement failed in %d of %d rooms (%s)", len(res.Failed), res.Rooms, first.Message)
 	if res.Retry() {
 		msg += "; send the same request again, with the same id, to complete them"

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -41,6 +42,12 @@ type (
 	}
 )
 
+// ErrNoChange is what Decide returns for a command that would change
+// nothing (locking a locked room, opening an open step, approving an
+// approved item): no event is appended, and the command is acknowledged
+// at the room's current sequence.
+var ErrNoChange = errors.New("the command changes nothing")
+
 // MaxExtendSeconds bounds one timer extension or reset.
 const MaxExtendSeconds = 2 * 60 * 60
 
@@ -72,6 +79,9 @@ func Decide(s *State, who Actor, in wire.In, seed uint64) (*Event, error) {
 		}
 		switch in.Type {
 		case wire.TypeLeave:
+			if err := wire.NoData(in); err != nil {
+				return nil, err
+			}
 			return &Event{Type: EvLeft, PID: who.PID}, nil
 		case wire.TypeEntry:
 			return s.decideEntry(who.PID, in)
@@ -126,13 +136,26 @@ func (s *State) decideStaff(in wire.In, seed uint64) (*Event, error) {
 			return nil, wire.Errorf(wire.CodeInvalid, "a %s step has nothing to %s", kind, in.Type)
 		}
 		t := &Toggle{Step: s.Step, On: in.Type == wire.TypeOpen || in.Type == wire.TypeReveal}
+		st := s.CurrentState()
 		if in.Type == wire.TypeOpen || in.Type == wire.TypeClose {
+			if st.Open == t.On {
+				return nil, ErrNoChange
+			}
 			return &Event{Type: EvInput, Input: t}, nil
+		}
+		if st.Revealed == t.On {
+			return nil, ErrNoChange
 		}
 		return &Event{Type: EvReveal, Reveal: t}, nil
 	case wire.TypeTimer:
 		return s.decideTimer(in)
 	case wire.TypeLock, wire.TypeUnlock:
+		if err := wire.NoData(in); err != nil {
+			return nil, err
+		}
+		if s.Locked == (in.Type == wire.TypeLock) {
+			return nil, ErrNoChange
+		}
 		return &Event{Type: EvLock, Lock: &Toggle{On: in.Type == wire.TypeLock}}, nil
 	case wire.TypeRemove:
 		var c removeCmd
@@ -148,6 +171,9 @@ func (s *State) decideStaff(in wire.In, seed uint64) (*Event, error) {
 		}
 		return &Event{Type: EvRemoved, Removed: &Removed{PID: p.ID}}, nil
 	case wire.TypeEnd:
+		if err := wire.NoData(in); err != nil {
+			return nil, err
+		}
 		return &Event{Type: EvEnded}, nil
 	case wire.TypeGroups, wire.TypeMove, wire.TypeMerge:
 		return s.decideGroups(in, seed)
@@ -230,7 +256,7 @@ func (s *State) CheckAnswer(pid string, a *AnswerValue) *wire.Error {
 	}
 	step := s.Current()
 	if !Takes(step.Kind) {
-		return wire.Errorf(wire.CodeInvalid, "a %s step takes no answers", step.Kind)
+		return wire.Errorf(wire.CodeInvalid, "this step (%s) takes no answers", step.Kind)
 	}
 	if !s.Steps[a.Step].Open {
 		return wire.Errorf(wire.CodeNotOpen, "this step is closed for answers")
@@ -411,6 +437,9 @@ func (s *State) decideQueue(in wire.In) (*Event, error) {
 		}
 		if c.Status == "" && c.Starred == nil {
 			return nil, wire.Errorf(wire.CodeInvalid, "give a status, starred, or both")
+		}
+		if it := s.itemByID[c.Item]; (c.Status == "" || c.Status == it.Status) && (c.Starred == nil || *c.Starred == it.Starred) {
+			return nil, ErrNoChange
 		}
 		return &Event{Type: EvModerate, Moderate: &ModerateChange{Item: c.Item, Status: c.Status, Starred: c.Starred}}, nil
 	case wire.TypeShow:

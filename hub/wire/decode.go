@@ -23,6 +23,9 @@ func Decode(frame []byte) (In, error) {
 	if err := checkDepth(frame, MaxDepth); err != nil {
 		return in, err
 	}
+	if !isObject(frame) {
+		return in, Errorf(CodeBadJSON, "a frame must be one JSON object")
+	}
 	dec := json.NewDecoder(bytes.NewReader(frame))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
@@ -47,12 +50,28 @@ func DecodeData(in In, v any) error {
 	if len(data) == 0 || string(data) == "null" {
 		data = []byte("{}")
 	}
+	if !isObject(data) {
+		return Errorf(CodeInvalid, "field data must be an object")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	return nil
+}
+
+// NoData refuses a payload on a message type that takes none: data may be
+// left out, null or {}, like every other unknown field.
+func NoData(in In) error {
+	var none struct{}
+	return DecodeData(in, &none)
+}
+
+// isObject reports whether b, after leading white space, starts an object.
+func isObject(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
 }
 
 func jsonError(err error) *Error {
@@ -62,7 +81,7 @@ func jsonError(err error) *Error {
 		if field == "" {
 			field = "(frame)"
 		}
-		return Errorf(CodeInvalid, "field %s must be %s, not %s", field, jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+		return Errorf(CodeInvalid, "field %s must be %s, not %s", field, jsonKind(typeErr.Type.Kind().String()), jsonValue(typeErr.Value))
 	}
 	var synErr *json.SyntaxError
 	if errors.As(err, &synErr) {
@@ -82,7 +101,11 @@ func jsonKind(k string) string {
 	switch k {
 	case "string":
 		return "a string"
-	case "int", "int64", "int32", "uint64", "uint32", "uint", "float64":
+	case "int", "int64", "int32":
+		return "a whole number"
+	case "uint64", "uint32", "uint":
+		return "a whole number, 0 or more"
+	case "float64":
 		return "a number"
 	case "bool":
 		return "true or false"
@@ -92,6 +115,25 @@ func jsonKind(k string) string {
 		return "an object"
 	}
 	return k
+}
+
+// jsonValue names the kind of value encoding/json found, as a person says it.
+func jsonValue(v string) string {
+	switch {
+	case strings.HasPrefix(v, "number "):
+		return strings.TrimPrefix(v, "number ")
+	case v == "number":
+		return "another number"
+	case v == "array":
+		return "an array"
+	case v == "object":
+		return "an object"
+	case v == "bool":
+		return "true or false"
+	case v == "string":
+		return "a string"
+	}
+	return v
 }
 
 // checkDepth refuses JSON nested deeper than max without building anything.

@@ -51,7 +51,7 @@ func TestDecodeData(t *testing.T) {
 		Step int `json:"step"`
 	}
 	err = DecodeData(in, &v)
-	if e, ok := err.(*Error); !ok || e.Code != CodeInvalid || !strings.Contains(e.Message, "step must be a number") {
+	if e, ok := err.(*Error); !ok || e.Code != CodeInvalid || !strings.Contains(e.Message, "step must be a whole number, not a string") {
 		t.Fatalf("got %v", err)
 	}
 	if err := DecodeData(In{Type: "x"}, &v); err != nil || v.Step != 0 {
@@ -116,4 +116,43 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Every frame is one JSON object; data, when sent, is an object too; a
+// type that takes no data refuses any; numbers are named as people say
+// them.
+func TestDecodeShapes(t *testing.T) {
+	for _, frame := range []string{`[1,2]`, `"hello"`, `42`, `null`, `  [ {"type":"ping"} ]`} {
+		if _, err := Decode([]byte(frame)); AsError(err).Code != CodeBadJSON {
+			t.Errorf("%s: %v, want bad_json", frame, err)
+		}
+	}
+	in, err := Decode([]byte(`{"type":"lock","data":[1]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := NoData(in); AsError(err).Code != CodeInvalid || !strings.Contains(AsError(err).Message, "data must be an object") {
+		t.Errorf("data [1]: %v", err)
+	}
+	for _, frame := range []string{`{"type":"ping","data":{"x":1}}`, `{"type":"lock","data":{"room":"y"}}`} {
+		in, err := Decode([]byte(frame))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := NoData(in); AsError(err).Code != CodeInvalid || !strings.Contains(AsError(err).Message, "unknown field") {
+			t.Errorf("%s: %v, want invalid (unknown field)", frame, err)
+		}
+	}
+	for _, frame := range []string{`{"type":"ping"}`, `{"type":"ping","data":null}`, `{"type":"ping","data":{}}`} {
+		in, _ := Decode([]byte(frame))
+		if err := NoData(in); err != nil {
+			t.Errorf("%s: %v", frame, err)
+		}
+	}
+	in, _ = Decode([]byte(`{"type":"hello","data":{"last_seq":-5}}`))
+	var h Hello
+	err = DecodeData(in, &h)
+	if e := AsError(err); e.Code != CodeInvalid || e.Message != "field last_seq must be a whole number, 0 or more, not -5" {
+		t.Errorf("last_seq -5: %v", err)
+	}
 }

@@ -46,3 +46,37 @@ func TestProtocolDocumentIsComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestCodesListsEveryCode keeps Codes in step with the constants.
+func TestCodesListsEveryCode(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "errors.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[Code]bool{}
+	for _, c := range Codes {
+		listed[c] = true
+	}
+	n := 0
+	for _, decl := range f.Decls {
+		gd, ok := decl.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			for i, name := range spec.(*ast.ValueSpec).Names {
+				if !strings.HasPrefix(name.Name, "Code") {
+					continue
+				}
+				n++
+				v, _ := strconv.Unquote(spec.(*ast.ValueSpec).Values[i].(*ast.BasicLit).Value)
+				if !listed[Code(v)] {
+					t.Errorf("%s is missing from Codes", name.Name)
+				}
+			}
+		}
+	}
+	if n != len(Codes) {
+		t.Errorf("Codes has %d entries, errors.go declares %d codes", len(Codes), n)
+	}
+}

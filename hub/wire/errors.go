@@ -31,6 +31,15 @@ const (
 	CodeShuttingDown Code = "shutting_down" // the instance is draining; reconnect elsewhere
 )
 
+// Codes lists every error code, for tables that must cover them all (the
+// REST status of each, the documentation).
+var Codes = []Code{
+	CodeBadJSON, CodeTooLarge, CodeUnknownType, CodeInvalid, CodeProtocol,
+	CodeUnauthorized, CodeNotAllowed, CodeNotFound, CodeWrongRoom, CodeLocked,
+	CodeFull, CodeEnded, CodeRemoved, CodeRateLimited, CodeStale, CodeNotOpen,
+	CodeUnavailable, CodeInternal, CodeShuttingDown,
+}
+
 // Retryable reports whether a client may send the same frame again later.
 func (c Code) Retryable() bool {
 	return c == CodeUnavailable || c == CodeRateLimited || c == CodeShuttingDown || c == CodeInternal
