@@ -75,6 +75,10 @@ func (h *Hub) deleteRoom(ctx context.Context, r *runner) error {
 	if err := h.log.Purge(ctx, r.id); err != nil {
 		return fmt.Errorf("delete room: %w", err)
 	}
+	// An instance that had not applied the tombstone yet may still append
+	// input it decided on before: within one append's time. Purge again
+	// once that has passed (followers that apply such input purge too).
+	time.AfterFunc(2*h.cfg.AppendTimeout, func() { h.purgeLate(r.id) })
 	if code != "" {
 		if err := h.reg.Release(ctx, code, r.id); err != nil {
 			return fmt.Errorf("delete room: %w", err)
@@ -84,54 +88,80 @@ func (h *Hub) deleteRoom(ctx context.Context, r *runner) error {
 	return nil
 }
 
+// purgeLate purges a deleted room's log again, down to its tombstone,
+// for input appended after the first purge. Best effort: the stream's
+// own age limit is the backstop.
+func (h *Hub) purgeLate(roomID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.AppendTimeout)
+	defer cancel()
+	if err := h.log.Purge(ctx, roomID); err != nil {
+		h.logger.Warn("purge input that came after a room was deleted", "room", roomID, "err", err)
+	}
+}
+
 // SweepExpired deletes every room whose retention has run out, and every
 // conference event whose retention has run out with all of its rooms. It
-// returns the number of rooms deleted. Every instance may run it; deleting
-// twice does no harm.
+// returns the number of rooms deleted. A room or event that cannot be
+// deleted now is counted (RetentionFailures) and left for the next sweep;
+// the sweep goes on with the others and returns the first error. Every
+// instance may run it; deleting twice does no harm.
 func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
-	n, err := h.sweepRooms(ctx)
-	if err != nil {
-		return n, err
+	var first error
+	failed := func(err error) {
+		h.metrics.RetentionFailures.Inc()
+		if first == nil {
+			first = err
+		}
 	}
+	n := h.sweepRooms(ctx, failed)
 	ids, err := h.reg.ExpiredEvents(ctx, h.cfg.Now())
 	if err != nil {
-		return n, err
+		failed(fmt.Errorf("list expired events: %w", err))
 	}
 	for _, id := range ids {
 		if err := h.deleteEvent(ctx, id); err != nil {
-			return n, err
+			failed(fmt.Errorf("delete expired event: %w", err))
 		}
 	}
-	return n, nil
+	return n, first
 }
 
-func (h *Hub) sweepRooms(ctx context.Context) (int, error) {
+func (h *Hub) sweepRooms(ctx context.Context, failed func(error)) int {
 	refs, err := h.reg.Expired(ctx, h.cfg.Now())
 	if err != nil {
-		return 0, err
+		failed(fmt.Errorf("list expired rooms: %w", err))
+		return 0
 	}
 	n := 0
 	for _, ref := range refs {
-		r, err := h.acquire(ctx, ref.ID)
-		if errors.Is(err, ErrNotFound) {
-			// Nothing left in the log: only the registry remembers it.
-			if err := h.reg.Release(ctx, ref.Code, ref.ID); err != nil {
-				return n, err
-			}
-			n++
+		if ctx.Err() != nil {
+			failed(fmt.Errorf("sweep cut short with %d rooms left: %w", len(refs)-n, ctx.Err()))
+			break
+		}
+		if err := h.sweepRoom(ctx, ref); err != nil {
+			failed(fmt.Errorf("delete expired room %s: %w", ref.ID, err))
 			continue
-		}
-		if err != nil {
-			return n, err
-		}
-		err = h.deleteRoom(ctx, r)
-		h.release(r)
-		if err != nil {
-			return n, err
 		}
 		n++
 	}
-	return n, nil
+	return n
+}
+
+// sweepRoom deletes one expired room.
+func (h *Hub) sweepRoom(ctx context.Context, ref RoomRef) error {
+	if h.cfg.FailSweep != nil && h.cfg.FailSweep(ref.ID) {
+		return ErrUnavailable
+	}
+	r, err := h.acquire(ctx, ref.ID)
+	if errors.Is(err, ErrNotFound) {
+		// Nothing left in the log: only the registry remembers it.
+		return h.reg.Release(ctx, ref.Code, ref.ID)
+	}
+	if err != nil {
+		return err
+	}
+	defer h.release(r)
+	return h.deleteRoom(ctx, r)
 }
 
 // sweepLoop runs SweepExpired every interval until the hub closes.
@@ -144,9 +174,11 @@ func (h *Hub) sweepLoop(interval time.Duration) {
 			return
 		case <-t.C:
 			ctx, cancel := context.WithTimeout(context.Background(), interval)
-			if n, err := h.SweepExpired(ctx); err != nil {
-				h.logger.Warn("retention sweep failed", "err", err)
-			} else if n > 0 {
+			n, err := h.SweepExpired(ctx)
+			if err != nil {
+				h.logger.Warn("retention sweep left rooms for the next round", "err", err)
+			}
+			if n > 0 {
 				h.logger.Info("retention sweep deleted rooms", "rooms", n)
 			}
 			cancel()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // feed is this instance's one subscription to the room log: every event
@@ -16,10 +18,17 @@ type feed struct {
 	hub *Hub
 
 	startMu sync.Mutex
-	stop    func() // nil until the feed runs
+	sub     Subscription // nil until the feed runs
 
 	mu    sync.RWMutex
 	rooms map[string]*runner
+
+	// Health (see check): the time of the latest delivery (Unix ms), since
+	// when events have waited undelivered (0: none waiting), and what
+	// readiness reports (nil while healthy).
+	delivered atomic.Int64
+	stuckFrom int64 // only check touches it
+	health    atomic.Pointer[error]
 }
 
 // open starts the feed unless it runs. It is called before a runner
@@ -27,25 +36,98 @@ type feed struct {
 func (f *feed) open(ctx context.Context) error {
 	f.startMu.Lock()
 	defer f.startMu.Unlock()
-	if f.stop != nil {
+	if f.sub != nil {
 		return nil
 	}
-	stop, err := f.hub.log.FollowAll(ctx, f.dispatch)
+	sub, err := f.hub.log.FollowAll(ctx, f.dispatch, f.failed)
 	if err != nil {
 		return fmt.Errorf("follow the room log: %w", err)
 	}
-	f.stop = stop
+	f.sub = sub
 	return nil
 }
+
+// failed is told of the errors the feed meets. They carry no content.
+func (f *feed) failed(err error) {
+	f.hub.metrics.FeedErrors.Inc()
+	f.hub.logger.Error("room feed", "err", err)
+}
+
+// check looks at whether the feed delivers what the log holds; it runs
+// every few seconds. Idle is healthy: the feed is stalled only when
+// events have waited undelivered (or the log could not say how many
+// wait) for FeedStallAfter with nothing delivered since.
+func (f *feed) check(now time.Time) {
+	f.startMu.Lock()
+	sub := f.sub
+	f.startMu.Unlock()
+	if sub == nil {
+		f.setHealth(nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	pending, err := sub.Pending(ctx)
+	cancel()
+	nowMS := now.UnixMilli()
+	idle := err == nil && pending == 0
+	if idle || f.stuckFrom != 0 && f.delivered.Load() >= f.stuckFrom {
+		// Nothing waits, or the feed delivered since events began to wait.
+		f.stuckFrom = 0
+		f.setHealth(nil)
+		if idle {
+			return
+		}
+	}
+	if f.stuckFrom == 0 {
+		f.stuckFrom = nowMS
+		return
+	}
+	waited := time.Duration(nowMS-f.stuckFrom) * time.Millisecond
+	if waited < f.hub.cfg.FeedStallAfter {
+		return
+	}
+	if err != nil {
+		f.setHealth(fmt.Errorf("the room feed cannot reach its consumer for %v: %w", waited.Round(time.Second), err))
+	} else {
+		f.setHealth(fmt.Errorf("the room feed has delivered none of %d waiting events for %v", pending, waited.Round(time.Second)))
+	}
+}
+
+func (f *feed) setHealth(err error) {
+	was := f.health.Load()
+	if err == nil {
+		if was != nil {
+			f.hub.logger.Info("room feed delivers again")
+			f.hub.metrics.FeedStalled.Set(0)
+		}
+		f.health.Store(nil)
+		return
+	}
+	if was == nil {
+		f.hub.logger.Error("room feed stalled", "err", err)
+		f.hub.metrics.FeedStalled.Set(1)
+	}
+	f.health.Store(&err)
+}
+
+// FeedHealth says whether this instance's feed of the room log is
+// stalled: readiness turns false while it is.
+func (h *Hub) FeedHealth() error {
+	if e := h.feed.health.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
 
 // close stops the feed.
 func (f *feed) close() {
 	f.startMu.Lock()
-	stop := f.stop
-	f.stop = nil
+	sub := f.sub
+	f.sub = nil
 	f.startMu.Unlock()
-	if stop != nil {
-		stop()
+	if sub != nil {
+		sub.Stop()
 	}
 }
 
@@ -68,6 +150,7 @@ func (f *feed) remove(r *runner) {
 // dispatch hands one event to its room's runner, if this instance runs
 // the room. It is called from one goroutine, in log order.
 func (f *feed) dispatch(roomID string, pos uint64, data []byte) {
+	f.delivered.Store(f.hub.cfg.Now().UnixMilli())
 	f.mu.RLock()
 	r := f.rooms[roomID]
 	f.mu.RUnlock()

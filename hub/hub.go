@@ -48,16 +48,28 @@ type Log interface {
 	// without skipping or repeating events.
 	Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (stop func(), err error)
 	// FollowAll calls fn for every event of every room appended after the
-	// call, in log order, from one goroutine, until stop is called. Like
-	// Follow, it recovers from connection loss without skipping or
-	// repeating events.
-	FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte)) (stop func(), err error)
+	// call, in log order, from one goroutine, until the subscription is
+	// stopped. Like Follow, it recovers from connection loss without
+	// skipping or repeating events. onErr, when not nil, is told of every
+	// error the follow meets on the way (it goes on by itself, or tries
+	// to); it must not block.
+	FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte), onErr func(error)) (Subscription, error)
 	// Epoch names this incarnation of the log; it changes if the log is
 	// recreated, which makes every client's remembered position void.
 	Epoch() string
 	// Purge deletes every event of the room but the newest, which must be
 	// the content-free tombstone that tells followers the room is gone.
 	Purge(ctx context.Context, roomID string) error
+}
+
+// Subscription is a running FollowAll.
+type Subscription interface {
+	// Stop ends the follow.
+	Stop()
+	// Pending returns how many events the log holds that the follow has
+	// not delivered yet. An error means the log cannot say (its consumer
+	// is gone or the log is unreachable).
+	Pending(ctx context.Context) (uint64, error)
 }
 
 // Registry maps join codes to rooms and remembers when rooms expire.
@@ -131,6 +143,10 @@ type Config struct {
 	// keys per client address (60 a minute, bursts of 60).
 	FailureRate  float64
 	FailureBurst int
+	// FeedStallAfter is how long the instance's feed of the room log may
+	// hold undelivered events without delivering any, or be unable to say,
+	// before readiness turns false (20s).
+	FeedStallAfter time.Duration
 	// SweepInterval is how often expired rooms are deleted (1m); negative
 	// turns the sweep off.
 	SweepInterval time.Duration
@@ -146,6 +162,10 @@ type Config struct {
 	// is sent to a room; if it returns true, that room fails as if its log
 	// were unavailable. It exists for fault-injection tests.
 	FailAnnounce func(roomID string) bool
+	// FailSweep, when set, is asked before the retention sweep deletes a
+	// room; if it returns true, that room fails as if the log were
+	// unavailable. It exists for fault-injection tests.
+	FailSweep func(roomID string) bool
 	// BeforeFeed, when set, is called by the instance's feed before it
 	// hands an event to the room's runner; blocking in it makes this
 	// instance lag behind the log. It exists for fault-injection tests.
@@ -163,6 +183,7 @@ func (c Config) withDefaults() Config {
 	def(&c.Linger, 30*time.Second)
 	def(&c.HelloTimeout, 10*time.Second)
 	def(&c.AppendTimeout, 5*time.Second)
+	def(&c.FeedStallAfter, 20*time.Second)
 	if c.SweepInterval == 0 {
 		c.SweepInterval = time.Minute
 	}
@@ -252,6 +273,7 @@ func (h *Hub) flushLoop() {
 		case <-h.stopFlush:
 			return
 		case <-count.C:
+			h.feed.check(h.cfg.Now())
 			n := 0
 			for _, r := range h.liveRooms() {
 				r.view(func(st *room.State) {

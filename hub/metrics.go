@@ -25,6 +25,13 @@ type Metrics struct {
 	AppendLatency prometheus.Histogram
 	AppendErrors  prometheus.Counter
 	BatchSize     prometheus.Histogram
+	// FeedErrors counts errors of the instance's feed of the room log;
+	// FeedStalled is 1 while the feed is stalled (readiness is false).
+	FeedErrors  prometheus.Counter
+	FeedStalled prometheus.Gauge
+	// RetentionFailures counts rooms and events the retention sweep could
+	// not delete (it tries them again on its next round).
+	RetentionFailures prometheus.Counter
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
@@ -51,10 +58,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		AppendErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_jetstream_publish_errors_total", Help: "Appends to the room log that failed."}),
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_input_batch_events", Help: "Participant events carried by one batched append to the room log (appends of a single event are not counted).",
 			Buckets: prometheus.ExponentialBuckets(2, 2, 9)}),
+		FeedErrors:        prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_feed_errors_total", Help: "Errors met by this instance's feed of the room log (consumer errors, messages it could not read)."}),
+		FeedStalled:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_feed_stalled", Help: "1 while this instance's feed of the room log holds undelivered events without delivering (readiness is false meanwhile)."}),
+		RetentionFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_retention_failures_total", Help: "Rooms and conference events the retention sweep could not delete; each is tried again on the next sweep."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
-			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors, m.BatchSize)
+			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors, m.BatchSize,
+			m.FeedErrors, m.FeedStalled, m.RetentionFailures)
 	}
 	return m
 }

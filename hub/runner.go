@@ -37,6 +37,7 @@ type runner struct {
 	ring       []ringEntry           // recent frames, for replay
 	ringFrom   uint64                // every event from this seq on has all its frames in ring
 	dirty      room.Part             // coalesced parts waiting for the next flush
+	purgedLate bool                  // input after the room's deletion was purged
 	roster     room.RosterLog        // roster changes not yet sent to staff
 	staff      int                   // attached staff sessions
 	refs       int                   // sessions and callers holding the runner
@@ -264,6 +265,13 @@ func (r *runner) apply(pos uint64, data []byte) {
 // events redraw their parts now; input events mark coalesced parts dirty
 // for the next flush. Called with mu held.
 func (r *runner) emit(ev *room.Event, ch room.Changes) {
+	if r.state.Deleted && !ch.Deleted && !r.purgedLate {
+		// Input an instance appended after the room was purged, having
+		// decided on it before it applied the tombstone: purge again, so
+		// that nothing but the tombstone stays in the log.
+		r.purgedLate = true
+		go r.hub.purgeLate(r.id)
+	}
 	parts := ch.Parts
 	if r.staff > 0 {
 		// Staff connecting later get the roster whole in their snapshot.

@@ -13,8 +13,9 @@ func (s *Server) handleHealth(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
 }
 
-// handleReady answers 200 while NATS is connected and JetStream answers,
-// and 503 once the instance has begun draining.
+// handleReady answers 200 while NATS is connected, JetStream answers and
+// the instance's feed of the room log delivers (Deps.Ready says), and 503
+// with the reason otherwise, or once the instance has begun draining.
 func (s *Server) handleReady(c *gin.Context) {
 	if s.deps.Hub.Draining() {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "draining"})

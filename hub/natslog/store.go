@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -54,6 +55,7 @@ type Store struct {
 	epoch  string
 
 	replicas   int
+	retention  time.Duration
 	eventsOnce sync.Once
 	eventsKV   jetstream.KeyValue
 	eventsErr  error
@@ -109,6 +111,9 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		b, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: name, Description: desc, History: 1,
 			Storage: jetstream.FileStorage, Replicas: cfg.Replicas,
+			// A backstop like the stream's: a key of a room whose sweep
+			// never came goes a day after the room's retention.
+			TTL: cfg.Retention + 24*time.Hour,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("create bucket %s: %w", name, err)
@@ -124,7 +129,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	return &Store{nc: nc, js: js, stream: stream, codes: codes, rooms: rooms, replicas: cfg.Replicas,
-		epoch: strconv.FormatInt(info.Created.UnixNano(), 36)}, nil
+		retention: cfg.Retention, epoch: strconv.FormatInt(info.Created.UnixNano(), 36)}, nil
 }
 
 // Epoch names this incarnation of the stream.
@@ -179,14 +184,14 @@ func (s *Store) LastPos(ctx context.Context, roomID string) (uint64, error) {
 // consumer recreates itself after a disconnect from the last position it
 // delivered, so nothing is skipped or repeated.
 func (s *Store) Follow(ctx context.Context, roomID string, fn func(pos uint64, data []byte)) (func(), error) {
-	stop, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
+	f, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{roomSubjects(roomID)},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	}, func(_ string, pos uint64, data []byte) { fn(pos, data) })
+	}, func(_ string, pos uint64, data []byte) { fn(pos, data) }, nil)
 	if err != nil {
 		return nil, fmt.Errorf("follow room: %w", err)
 	}
-	return stop, nil
+	return f.Stop, nil
 }
 
 // FollowAll delivers every event appended to any room from now on, with
@@ -196,7 +201,7 @@ func (s *Store) Follow(ctx context.Context, roomID string, fn func(pos uint64, d
 // consumer's next message by looking through the messages of every room
 // in between, so one consumer per room would cost it in proportion to the
 // rooms interleaved in the stream.
-func (s *Store) FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte)) (func(), error) {
+func (s *Store) FollowAll(ctx context.Context, fn func(roomID string, pos uint64, data []byte), onErr func(error)) (hub.Subscription, error) {
 	info, err := s.stream.Info(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("follow all rooms: %w: %w", hub.ErrUnavailable, err)
@@ -204,38 +209,81 @@ func (s *Store) FollowAll(ctx context.Context, fn func(roomID string, pos uint64
 	// From the next sequence rather than "new": an ordered consumer that
 	// resets before it delivered anything starts again from here, not
 	// from whatever is new by then.
-	stop, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
+	f, err := s.consume(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   info.State.LastSeq + 1,
 	}, func(subj string, pos uint64, data []byte) {
 		if roomID, ok := roomOfSubject(subj); ok {
 			fn(roomID, pos, data)
+		} else if onErr != nil {
+			onErr(fmt.Errorf("a message at position %d on a subject that is no room's", pos))
 		}
-	})
+	}, onErr)
 	if err != nil {
 		return nil, fmt.Errorf("follow all rooms: %w", err)
 	}
-	return stop, nil
+	return f, nil
+}
+
+// follow is a running consumer of the room log.
+type follow struct {
+	cons jetstream.Consumer
+	stop func()
+	// handled is the stream position of the last message handed out and
+	// done with.
+	handled atomic.Uint64
+}
+
+// Stop ends the follow and deletes its consumer.
+func (f *follow) Stop() { f.stop() }
+
+// Pending counts the messages that wait for the follow: those JetStream
+// has not delivered yet, and those it delivered that the follow has not
+// finished handing out (a handler that hangs holds them).
+func (f *follow) Pending(ctx context.Context) (uint64, error) {
+	info, err := f.cons.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("consumer info: %w", err)
+	}
+	n := info.NumPending
+	if d, h := info.Delivered.Stream, f.handled.Load(); d > h {
+		n += d - h
+	}
+	return n, nil
 }
 
 // consume runs an ordered consumer on the room log and hands fn every
 // message's subject, stream position and data.
-func (s *Store) consume(ctx context.Context, cfg jetstream.OrderedConsumerConfig, fn func(subj string, pos uint64, data []byte)) (func(), error) {
+// onErr, when not nil, hears of consumer errors and of messages that
+// cannot be placed (no metadata): such a message is skipped, so it must
+// be known.
+func (s *Store) consume(ctx context.Context, cfg jetstream.OrderedConsumerConfig, fn func(subj string, pos uint64, data []byte), onErr func(error)) (*follow, error) {
 	cons, err := s.js.OrderedConsumer(ctx, StreamName, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ordered consumer: %w", err)
 	}
+	opts := []jetstream.PullConsumeOpt{}
+	if onErr != nil {
+		opts = append(opts, jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			onErr(fmt.Errorf("consumer: %w", err))
+		}))
+	}
+	f := &follow{cons: cons}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		meta, err := msg.Metadata()
 		if err != nil {
+			if onErr != nil {
+				onErr(fmt.Errorf("skipped a message whose position cannot be read: %w", err))
+			}
 			return
 		}
 		fn(msg.Subject(), meta.Sequence.Stream, msg.Data())
-	})
+		f.handled.Store(meta.Sequence.Stream)
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("consume: %w", err)
 	}
-	return func() {
+	f.stop = func() {
 		cc.Stop()
 		// The server keeps a stopped consumer until it has been inactive
 		// for minutes; a room's catch-up follow is done within seconds, so
@@ -243,7 +291,8 @@ func (s *Store) consume(ctx context.Context, cfg jetstream.OrderedConsumerConfig
 		if info := cons.CachedInfo(); info != nil {
 			go s.deleteConsumer(info.Name)
 		}
-	}, nil
+	}
+	return f, nil
 }
 
 // deleteConsumer removes a consumer that is no longer read. It is best
@@ -312,16 +361,39 @@ func (s *Store) Purge(ctx context.Context, roomID string) error {
 	return nil
 }
 
-// Release frees a join code and forgets the room. Purging (not deleting)
-// the keys removes their history too.
+// Release frees a join code and forgets the room, leaving nothing of
+// either in the buckets: not the values, not their history, not even the
+// markers a KV delete or purge leaves (see forgetKey). A code that another
+// room has taken since is left alone. Any error is returned, so that the
+// caller (the retention sweep) tries again rather than leak the code.
 func (s *Store) Release(ctx context.Context, code, roomID string) error {
-	if e, err := s.codes.Get(ctx, code); err == nil && string(e.Value()) == roomID {
-		if err := s.codes.Purge(ctx, code); err != nil {
+	e, err := s.codes.Get(ctx, code)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+	case err != nil:
+		return fmt.Errorf("release code: %w", err)
+	case string(e.Value()) == roomID:
+		if err := s.forgetKey(ctx, CodesBucket, code); err != nil {
 			return fmt.Errorf("release code: %w", err)
 		}
 	}
-	if err := s.rooms.Purge(ctx, roomID); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	if err := s.forgetKey(ctx, RoomsBucket, roomID); err != nil {
 		return fmt.Errorf("forget room: %w", err)
+	}
+	return nil
+}
+
+// forgetKey removes every message of a key from a bucket's stream. A KV
+// delete or purge would leave a marker naming the key behind, which is
+// kept until someone purges deleted keys; purging the key's subject in
+// the bucket's stream leaves nothing.
+func (s *Store) forgetKey(ctx context.Context, bucket, key string) error {
+	st, err := s.js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return fmt.Errorf("bucket %s: %w", bucket, err)
+	}
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject("$KV."+bucket+"."+key)); err != nil {
+		return fmt.Errorf("purge key in %s: %w", bucket, err)
 	}
 	return nil
 }
@@ -365,7 +437,7 @@ func (s *Store) events(ctx context.Context) (jetstream.KeyValue, error) {
 	s.eventsOnce.Do(func() {
 		s.eventsKV, s.eventsErr = s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket: EventsBucket, Description: "Stoppunkt conference events", History: 1,
-			Storage: jetstream.FileStorage, Replicas: s.replicas,
+			Storage: jetstream.FileStorage, Replicas: s.replicas, TTL: s.retention + 24*time.Hour,
 		})
 	})
 	return s.eventsKV, s.eventsErr
@@ -413,7 +485,8 @@ func (s *Store) ForgetEvent(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("events bucket: %w", err)
 	}
-	if err := kv.Purge(ctx, id); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	_ = kv
+	if err := s.forgetKey(ctx, EventsBucket, id); err != nil {
 		return fmt.Errorf("forget event: %w", err)
 	}
 	return nil

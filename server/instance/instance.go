@@ -163,7 +163,12 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 	in.hub = hub.New(hcfg, store, store, store, hub.NewMetrics(in.registry), logger)
 
 	srv, err := server.New(cfg.Server, server.Deps{
-		Hub: in.hub, Plans: plans, PlanStore: planStore, Ready: store.Ready, Metrics: in.registry, Logger: logger, Web: web.Files,
+		Hub: in.hub, Plans: plans, PlanStore: planStore, Ready: func(ctx context.Context) error {
+			if err := store.Ready(ctx); err != nil {
+				return err
+			}
+			return in.hub.FeedHealth()
+		}, Metrics: in.registry, Logger: logger, Web: web.Files,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http server: %w", err)
