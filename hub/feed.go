@@ -119,7 +119,6 @@ func (h *Hub) FeedHealth() error {
 	return nil
 }
 
-
 // close stops the feed.
 func (f *feed) close() {
 	f.startMu.Lock()
