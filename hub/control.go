@@ -22,7 +22,8 @@ func (h *Hub) appendControl(ctx context.Context, r *runner, msgID string, decide
 			ctlSeq = st.CtlSeq
 			ev, err = decide(st)
 		})
-		if r.retryStale(ctx, err, &synced) {
+		retry, err := r.retryStale(ctx, err, &synced)
+		if retry {
 			continue
 		}
 		if err != nil || ev == nil {

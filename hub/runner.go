@@ -527,28 +527,39 @@ func (r *runner) waitApplied(ctx context.Context, pos uint64) error {
 	return nil
 }
 
-// retryStale reports whether a decision refused with err should be made
-// again: when err refuses it as stale and this instance had not applied
-// everything the room's log holds, it waits until it has, so that a
-// command is decided on the room as it is rather than refused on a view
-// that merely lags behind another instance's append. It looks at the log
-// at most once per command (*synced). If the log cannot be asked or the
-// instance does not catch up in time, the refusal stands.
-func (r *runner) retryStale(ctx context.Context, err error, synced *bool) bool {
+// retryStale settles a decision refused with err as stale. Unless this
+// instance has applied everything the room's log holds, the refusal may
+// rest on a view that merely lags behind another instance (which may even
+// have acknowledged the very submission already): it waits until it has
+// caught up and reports retry, so that the decision is made again on the
+// room as it is. If it cannot catch up in time, or cannot ask the log, it
+// answers unavailable (retryable) rather than refuse: a stale refusal is
+// only ever given on the whole log. It looks at the log at most once per
+// command (*synced); other errors pass through.
+func (r *runner) retryStale(ctx context.Context, err error, synced *bool) (retry bool, _ error) {
 	var e *wire.Error
 	if *synced || !errors.As(err, &e) || e.Code != wire.CodeStale {
-		return false
+		return false, err
 	}
 	*synced = true
 	last, lerr := r.hub.log.LastPos(ctx, r.id)
 	if lerr != nil {
-		return false
+		return false, errCatchingUp
 	}
 	r.mu.Lock()
 	behind := r.pos < last
 	r.mu.Unlock()
-	return behind && r.waitApplied(ctx, last) == nil
+	if !behind {
+		return false, err
+	}
+	if r.waitApplied(ctx, last) != nil {
+		return false, errCatchingUp
+	}
+	return true, nil
 }
+
+// errCatchingUp answers a request this instance cannot decide yet.
+var errCatchingUp = wire.Errorf(wire.CodeUnavailable, "this server is catching up with the room; send it again")
 
 // waitSeq blocks until the room's sequence reaches seq or ctx ends.
 func (r *runner) waitSeq(ctx context.Context, seq uint64) {

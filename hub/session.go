@@ -505,7 +505,8 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 			s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seenSeq, Duplicate: true}})
 			return nil
 		}
-		if r.retryStale(ctx, err, &synced) {
+		retry, err := r.retryStale(ctx, err, &synced)
+		if retry {
 			continue
 		}
 		if errors.Is(err, room.ErrNoChange) {

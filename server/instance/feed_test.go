@@ -166,3 +166,55 @@ func laggingPair(t *testing.T) (a, b *instance.Instance, lag *sync.Mutex) {
 	}})
 	return a, b, lag
 }
+
+// An acknowledged submission is never refused afterwards (the event
+// bench once saw an ack and then "stale" for one answer). The interleaving:
+// the answer is applied and acknowledged through A; the phone, whose ack
+// may have been lost with its connection, sends it again through B, which
+// lags behind the step the answer was for. B must not refuse it as stale
+// on its old view: it answers "unavailable, send it again" until it has
+// caught up, and then acknowledges it as the duplicate it is.
+func TestAnAcknowledgedAnswerIsNeverRefusedLater(t *testing.T) {
+	a, b, lag := laggingPair(t)
+	ctx := it.Ctx(t, time.Minute)
+	r := it.CreateRoom(t, a, "test-plan")
+	fac := it.Facilitator(t, r, a)
+	p := it.Participant(t, r.Code, a)
+	watcher := it.Dial(t, wire.Hello{Role: wire.RolePresenter, Room: r.Room, Key: r.Key}, b)
+	if _, err := watcher.Wait(ctx, func(f wsclient.Frame) bool { return f.Type == wire.TypeSnapshot }); err != nil {
+		t.Fatal(err)
+	}
+
+	lag.Lock() // B stays on step 0 from here
+	command(t, ctx, fac, wire.TypeNext, nil)
+	stepOf(t, ctx, p, 1)
+	answer := map[string]any{"step": 1, "choices": []int{0}}
+	if _, err := p.Submit(ctx, wire.TypeAnswer, "x1", answer); err != nil {
+		t.Fatalf("the answer through A: %v", err)
+	}
+
+	again := it.Dial(t, wire.Hello{Role: wire.RoleParticipant, Code: r.Code, Token: p.Welcome().Token}, b)
+	// Sent once, by hand, while B lags: a refusal here would be for good.
+	if err := again.Send(wire.TypeAnswer, "x1", answer); err != nil {
+		t.Fatal(err)
+	}
+	first, err := again.Wait(ctx, func(f wsclient.Frame) bool {
+		return f.ID == "x1" && (f.Type == wire.TypeAck || f.Type == wire.TypeError)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := first.Error(); e != nil && !e.Retry {
+		t.Fatalf("the acknowledged answer sent again through a lagging instance was refused: %s", first.Data)
+	}
+	lag.Unlock()
+	// Sent again once B has caught up: the duplicate of the first.
+	f, err := again.Submit(ctx, wire.TypeAnswer, "x1", answer)
+	if err != nil {
+		t.Fatalf("after B caught up: %v", err)
+	}
+	var ack wire.Ack
+	if err := f.Decode(&ack); err != nil || !ack.Duplicate {
+		t.Fatalf("the answer sent again: %s, want an ack marked duplicate", f.Data)
+	}
+}
