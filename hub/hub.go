@@ -226,6 +226,11 @@ type Hub struct {
 	draining  bool
 	inflight  sync.WaitGroup
 
+	// overviewHook, when set, is called by attachOrganizer and
+	// detachOrganizer at the point where the other may interleave ("attach",
+	// "detach"). It exists for tests that force that interleaving.
+	overviewHook func(step string)
+
 	stopFlush chan struct{}
 	flushDone chan struct{}
 	closeOnce sync.Once
