@@ -223,8 +223,13 @@ type Hub struct {
 	rooms     map[string]*runner
 	overviews map[string]*overview
 	sessions  map[*Session]struct{}
-	draining  bool
-	inflight  sync.WaitGroup
+	draining  bool // readiness is false and hellos are refused
+	// stopping is set by Drain: from then on a session's frame that would
+	// start work (a hello, a command, a submission) is refused with
+	// shutting_down, so that busy drops to zero and stays there.
+	stopping bool
+	busy     int           // frames being worked on (see beginWork)
+	idle     chan struct{} // closed when busy reaches zero while stopping
 
 	// overviewHook, when set, is called by attachOrganizer and
 	// detachOrganizer at the point where the other may interleave ("attach",
@@ -318,23 +323,30 @@ func (h *Hub) BeginDrain() {
 	h.mu.Unlock()
 }
 
-// Drain prepares a shutdown: new connections are refused, connected
-// clients are told to reconnect elsewhere (close code 1012), and Drain
-// returns when in-flight appends have finished or ctx ends.
+// Drain prepares a shutdown: new connections are refused, frames that
+// would start new work get shutting_down, and once the work under way has
+// finished (an append that was made is acknowledged), connected clients
+// are told to reconnect elsewhere (close code 1012). It returns when they
+// have gone, or when ctx ends.
 func (h *Hub) Drain(ctx context.Context) error {
 	h.mu.Lock()
-	h.draining = true
+	h.draining, h.stopping = true, true
+	idle := h.idle
+	if h.busy > 0 && idle == nil {
+		idle = make(chan struct{})
+		h.idle = idle
+	}
 	sessions := make([]*Session, 0, len(h.sessions))
 	for s := range h.sessions {
 		sessions = append(sessions, s)
 	}
 	h.mu.Unlock()
-	done := make(chan struct{})
-	go func() { h.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	for _, s := range sessions {
 		s.conn.Close(CloseServiceRestart, "server restarting; reconnect")
@@ -353,6 +365,30 @@ func (h *Hub) Drain(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(5 * time.Millisecond):
 		}
+	}
+}
+
+// beginWork counts a frame's work as under way, unless Drain has begun;
+// then it reports false and the frame must be refused. Every true must be
+// paired with an endWork.
+func (h *Hub) beginWork() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		return false
+	}
+	h.busy++
+	return true
+}
+
+// endWork ends what beginWork began, waking Drain when it was the last.
+func (h *Hub) endWork() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.busy--
+	if h.busy == 0 && h.idle != nil {
+		close(h.idle)
+		h.idle = nil
 	}
 }
 

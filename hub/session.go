@@ -128,6 +128,11 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "hello was already sent on this connection"))
 			return
 		}
+		if !s.hub.beginWork() {
+			s.replyErr(in.ID, errShuttingDown)
+			return
+		}
+		defer s.hub.endWork()
 		if err := s.hello(ctx, in); err != nil {
 			s.replyErr(in.ID, err)
 		}
@@ -136,13 +141,20 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 	case s.overview != nil:
 		s.replyErr(in.ID, wire.Errorf(wire.CodeNotAllowed, "the overview takes no commands; announcements go through the REST API"))
 	default:
-		s.hub.inflight.Add(1)
-		defer s.hub.inflight.Done()
+		if !s.hub.beginWork() {
+			// Resent to the instance the client reconnects to after 1012.
+			s.replyErr(in.ID, errShuttingDown)
+			return
+		}
+		defer s.hub.endWork()
 		if err := s.submit(ctx, in); err != nil {
 			s.replyErr(in.ID, err)
 		}
 	}
 }
+
+// errShuttingDown refuses work that arrives once Drain has begun.
+var errShuttingDown = wire.Errorf(wire.CodeShuttingDown, "this server is restarting; send it again after reconnecting")
 
 // send encodes and queues a frame for this connection only.
 func (s *Session) send(o wire.Out) {
