@@ -170,6 +170,13 @@ type Config struct {
 	// hands an event to the room's runner; blocking in it makes this
 	// instance lag behind the log. It exists for fault-injection tests.
 	BeforeFeed func(roomID string)
+	// BeforeApply, when set, is called with every event of a room's log
+	// just before the room applies it, and BeforeHandle with every frame a
+	// session takes, once decoded. A panic in either is taken like a bug in
+	// the reducer or the session: the event is skipped, the frame answered
+	// with internal. They exist for fault-injection tests.
+	BeforeApply  func(roomID string, ev *room.Event)
+	BeforeHandle func(in wire.In)
 }
 
 func (c Config) withDefaults() Config {

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -93,10 +94,21 @@ func (s *Session) Closed() {
 
 // Handle processes one frame from the client. It never panics on input; a
 // refused frame is answered with an error frame and the connection stays
-// usable, except for abuse, which closes it.
+// usable, except for abuse, which closes it. A panic while handling a
+// frame (a bug) is answered with internal, counted and logged, and the
+// connection stays usable.
 func (s *Session) Handle(ctx context.Context, data []byte) {
+	var in wire.In
+	defer func() {
+		if p := recover(); p != nil {
+			s.recovered(in, p)
+		}
+	}()
 	in, err := wire.Decode(data)
 	s.hub.metrics.in(in.Type)
+	if err == nil && s.hub.cfg.BeforeHandle != nil {
+		s.hub.cfg.BeforeHandle(in)
+	}
 	if !s.limiter.Allow() {
 		s.strikes++
 		s.hub.metrics.RateLimited.Inc()
@@ -151,6 +163,22 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			s.replyErr(in.ID, err)
 		}
 	}
+}
+
+// recovered answers a frame whose handling panicked. The log names the
+// frame's type and the session's room and role, never the frame's content
+// or the panic's value (either may hold what people wrote).
+func (s *Session) recovered(in wire.In, p any) {
+	s.hub.metrics.HandlePanics.Inc()
+	roomID := ""
+	if s.runner != nil {
+		roomID = s.runner.id
+	}
+	s.hub.logger.Error("frame handling panicked", "type", knownType(in.Type), "role", s.role, "room", roomID,
+		"panic", panicSummary(p), "stack", string(debug.Stack()))
+	e := wire.Errorf(wire.CodeInternal, "internal error; the server's log has the details")
+	s.hub.metrics.Errors.WithLabelValues(string(e.Code)).Inc()
+	s.send(wire.Out{Type: wire.TypeError, ID: in.ID, Data: e})
 }
 
 // errShuttingDown refuses work that arrives once Drain has begun.
