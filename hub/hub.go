@@ -131,6 +131,10 @@ type Config struct {
 	Linger time.Duration
 	// HelloTimeout is how long a new connection may take to say hello (10s).
 	HelloTimeout time.Duration
+	// HelloDeadline bounds the work of answering one hello: finding the
+	// room, loading it, storing a join and seeing it applied (10s). Past
+	// it the client gets unavailable and may say hello again.
+	HelloDeadline time.Duration
 	// AppendTimeout bounds one append to the log (5s).
 	AppendTimeout time.Duration
 	// MessageRate and MessageBurst limit frames per connection (20/s, 40).
@@ -189,6 +193,7 @@ func (c Config) withDefaults() Config {
 	def(&c.FlushInterval, 200*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.HelloTimeout, 10*time.Second)
+	def(&c.HelloDeadline, 10*time.Second)
 	def(&c.AppendTimeout, 5*time.Second)
 	def(&c.FeedStallAfter, 20*time.Second)
 	if c.SweepInterval == 0 {

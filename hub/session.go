@@ -145,8 +145,10 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			return
 		}
 		defer s.hub.endWork()
-		if err := s.hello(ctx, in); err != nil {
-			s.replyErr(in.ID, err)
+		hctx, cancel := context.WithTimeout(ctx, s.hub.cfg.HelloDeadline)
+		defer cancel()
+		if err := s.hello(hctx, in); err != nil {
+			s.replyErr(in.ID, helloError(hctx, err))
 		}
 	case !s.Attached():
 		s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "send hello first"))
@@ -163,6 +165,20 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			s.replyErr(in.ID, err)
 		}
 	}
+}
+
+// helloError is what a client is told about a failed hello: a refusal as
+// it is; storage that did not answer, or not within the hello's deadline,
+// as unavailable, which the client may retry.
+func helloError(ctx context.Context, err error) error {
+	var e *wire.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if ctx.Err() != nil || errors.Is(err, ErrUnavailable) {
+		return wire.Errorf(wire.CodeUnavailable, "the server could not answer in time; try again")
+	}
+	return err
 }
 
 // recovered answers a frame whose handling panicked. The log names the
