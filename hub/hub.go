@@ -131,6 +131,10 @@ type Config struct {
 	Linger time.Duration
 	// HelloTimeout is how long a new connection may take to say hello (10s).
 	HelloTimeout time.Duration
+	// HelloDeadline bounds the work of answering one hello: finding the
+	// room, loading it, storing a join and seeing it applied (10s). Past
+	// it the client gets unavailable and may say hello again.
+	HelloDeadline time.Duration
 	// AppendTimeout bounds one append to the log (5s).
 	AppendTimeout time.Duration
 	// MessageRate and MessageBurst limit frames per connection (20/s, 40).
@@ -170,6 +174,13 @@ type Config struct {
 	// hands an event to the room's runner; blocking in it makes this
 	// instance lag behind the log. It exists for fault-injection tests.
 	BeforeFeed func(roomID string)
+	// BeforeApply, when set, is called with every event of a room's log
+	// just before the room applies it, and BeforeHandle with every frame a
+	// session takes, once decoded. A panic in either is taken like a bug in
+	// the reducer or the session: the event is skipped, the frame answered
+	// with internal. They exist for fault-injection tests.
+	BeforeApply  func(roomID string, ev *room.Event)
+	BeforeHandle func(in wire.In)
 }
 
 func (c Config) withDefaults() Config {
@@ -182,6 +193,7 @@ func (c Config) withDefaults() Config {
 	def(&c.FlushInterval, 200*time.Millisecond)
 	def(&c.Linger, 30*time.Second)
 	def(&c.HelloTimeout, 10*time.Second)
+	def(&c.HelloDeadline, 10*time.Second)
 	def(&c.AppendTimeout, 5*time.Second)
 	def(&c.FeedStallAfter, 20*time.Second)
 	if c.SweepInterval == 0 {
@@ -223,8 +235,18 @@ type Hub struct {
 	rooms     map[string]*runner
 	overviews map[string]*overview
 	sessions  map[*Session]struct{}
-	draining  bool
-	inflight  sync.WaitGroup
+	draining  bool // readiness is false and hellos are refused
+	// stopping is set by Drain: from then on a session's frame that would
+	// start work (a hello, a command, a submission) is refused with
+	// shutting_down, so that busy drops to zero and stays there.
+	stopping bool
+	busy     int           // frames being worked on (see beginWork)
+	idle     chan struct{} // closed when busy reaches zero while stopping
+
+	// overviewHook, when set, is called by attachOrganizer and
+	// detachOrganizer at the point where the other may interleave ("attach",
+	// "detach"). It exists for tests that force that interleaving.
+	overviewHook func(step string)
 
 	stopFlush chan struct{}
 	flushDone chan struct{}
@@ -313,23 +335,30 @@ func (h *Hub) BeginDrain() {
 	h.mu.Unlock()
 }
 
-// Drain prepares a shutdown: new connections are refused, connected
-// clients are told to reconnect elsewhere (close code 1012), and Drain
-// returns when in-flight appends have finished or ctx ends.
+// Drain prepares a shutdown: new connections are refused, frames that
+// would start new work get shutting_down, and once the work under way has
+// finished (an append that was made is acknowledged), connected clients
+// are told to reconnect elsewhere (close code 1012). It returns when they
+// have gone, or when ctx ends.
 func (h *Hub) Drain(ctx context.Context) error {
 	h.mu.Lock()
-	h.draining = true
+	h.draining, h.stopping = true, true
+	idle := h.idle
+	if h.busy > 0 && idle == nil {
+		idle = make(chan struct{})
+		h.idle = idle
+	}
 	sessions := make([]*Session, 0, len(h.sessions))
 	for s := range h.sessions {
 		sessions = append(sessions, s)
 	}
 	h.mu.Unlock()
-	done := make(chan struct{})
-	go func() { h.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-ctx.Done():
-		return ctx.Err()
+	if idle != nil {
+		select {
+		case <-idle:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	for _, s := range sessions {
 		s.conn.Close(CloseServiceRestart, "server restarting; reconnect")
@@ -348,6 +377,30 @@ func (h *Hub) Drain(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(5 * time.Millisecond):
 		}
+	}
+}
+
+// beginWork counts a frame's work as under way, unless Drain has begun;
+// then it reports false and the frame must be refused. Every true must be
+// paired with an endWork.
+func (h *Hub) beginWork() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		return false
+	}
+	h.busy++
+	return true
+}
+
+// endWork ends what beginWork began, waking Drain when it was the last.
+func (h *Hub) endWork() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.busy--
+	if h.busy == 0 && h.idle != nil {
+		close(h.idle)
+		h.idle = nil
 	}
 }
 

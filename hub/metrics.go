@@ -3,6 +3,7 @@ package hub
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -32,6 +33,10 @@ type Metrics struct {
 	// RetentionFailures counts rooms and events the retention sweep could
 	// not delete (it tries them again on its next round).
 	RetentionFailures prometheus.Counter
+	// ApplyPanics counts room events skipped because applying them
+	// panicked; HandlePanics counts client frames whose handling panicked.
+	ApplyPanics  prometheus.Counter
+	HandlePanics prometheus.Counter
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
@@ -61,11 +66,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		FeedErrors:        prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_feed_errors_total", Help: "Errors met by this instance's feed of the room log (consumer errors, messages it could not read)."}),
 		FeedStalled:       prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_feed_stalled", Help: "1 while this instance's feed of the room log holds undelivered events without delivering (readiness is false meanwhile)."}),
 		RetentionFailures: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_retention_failures_total", Help: "Rooms and conference events the retention sweep could not delete; each is tried again on the next sweep."}),
+		ApplyPanics:       prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_apply_panics_total", Help: "Room events skipped because applying them panicked: a bug, logged with the room, event type and position."}),
+		HandlePanics:      prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_handle_panics_total", Help: "Client frames answered with internal because handling them panicked: a bug, logged with the frame type."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
 			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors, m.BatchSize,
-			m.FeedErrors, m.FeedStalled, m.RetentionFailures)
+			m.FeedErrors, m.FeedStalled, m.RetentionFailures,
+			m.ApplyPanics, m.HandlePanics)
 	}
 	return m
 }
@@ -81,11 +89,37 @@ func init() {
 	}
 }
 
-func (m *Metrics) in(typ string) {
-	if !knownTypes[typ] {
-		typ = "unknown"
+// knownEvents are the room log's event types; logs name any other as
+// "unknown".
+var knownEvents = map[string]bool{}
+
+func init() {
+	for _, t := range []string{room.EvCreated, room.EvJoined, room.EvLeft, room.EvRemoved, room.EvGoto, room.EvInput,
+		room.EvReveal, room.EvTimer, room.EvTimerEnd, room.EvLock, room.EvEnded, room.EvAnswer, room.EvGroups, room.EvMove,
+		room.EvMerge, room.EvEntry, room.EvSubmit, room.EvModerate, room.EvShow, room.EvCombine, room.EvDeleted,
+		room.EvAnnounce, room.EvBatch} {
+		knownEvents[t] = true
 	}
-	m.MessagesIn.WithLabelValues(typ).Inc()
+}
+
+// knownEventType is an event type as logs may show it.
+func knownEventType(typ string) string {
+	if !knownEvents[typ] {
+		return "unknown"
+	}
+	return typ
+}
+
+// knownType is a frame type as metrics and logs may show it.
+func knownType(typ string) string {
+	if !knownTypes[typ] {
+		return "unknown"
+	}
+	return typ
+}
+
+func (m *Metrics) in(typ string) {
+	m.MessagesIn.WithLabelValues(knownType(typ)).Inc()
 }
 
 func (m *Metrics) out(typ string, n int) {

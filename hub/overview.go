@@ -127,15 +127,22 @@ type overviewFrame struct {
 }
 
 // attachOrganizer adds an organizer session to its event's overview.
+// Finding the overview and joining it happen under h.mu, where the last
+// organizer's detach takes it out of h.overviews: an organizer never
+// joins an overview that is stopping, and a stopping overview is stopped
+// exactly once.
 func (h *Hub) attachOrganizer(s *Session, rec *EventRecord, w wire.Welcome) {
+	if h.overviewHook != nil {
+		h.overviewHook("attach")
+	}
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	o := h.overviews[rec.ID]
 	if o == nil {
 		o = &overview{hub: h, id: rec.ID, rec: rec, sessions: map[*Session]bool{}, runners: map[string]*runner{}, stop: make(chan struct{})}
 		h.overviews[rec.ID] = o
 		go o.run()
 	}
-	h.mu.Unlock()
 	s.overview = o
 	o.mu.Lock()
 	// The welcome goes first; the whole picture follows at the next drawing.
@@ -144,21 +151,29 @@ func (h *Hub) attachOrganizer(s *Session, rec *EventRecord, w wire.Welcome) {
 	o.mu.Unlock()
 }
 
+// detachOrganizer removes an organizer session from its overview; the
+// last one out stops the overview.
 func (h *Hub) detachOrganizer(s *Session) {
 	o := s.overview
+	if h.overviewHook != nil {
+		h.overviewHook("detach")
+	}
+	h.mu.Lock()
 	o.mu.Lock()
 	delete(o.sessions, s)
 	empty := len(o.sessions) == 0
 	o.mu.Unlock()
-	if !empty {
-		return
-	}
-	h.mu.Lock()
-	if h.overviews[o.id] == o {
+	// Only the call that takes the overview out of h.overviews stops it;
+	// an overview that stopped by itself (its event was deleted) is out
+	// already.
+	last := empty && h.overviews[o.id] == o
+	if last {
 		delete(h.overviews, o.id)
 	}
 	h.mu.Unlock()
-	close(o.stop)
+	if last {
+		close(o.stop)
+	}
 }
 
 // refreshEvery is how many drawings pass between re-reads of the event's
@@ -190,11 +205,19 @@ func (o *overview) refresh() bool {
 	defer cancel()
 	rec, err := o.hub.reg.Event(ctx, o.id)
 	if errors.Is(err, ErrNotFound) {
+		// Out of h.overviews first, so that no organizer joins it from
+		// now on and none of its organizers' detaches stops it again.
+		h := o.hub
+		h.mu.Lock()
+		if h.overviews[o.id] == o {
+			delete(h.overviews, o.id)
+		}
 		o.mu.Lock()
 		for s := range o.sessions {
 			s.conn.Close(CloseDeleted, "the event was deleted")
 		}
 		o.mu.Unlock()
+		h.mu.Unlock()
 		return false
 	}
 	if err == nil {

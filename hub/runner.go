@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -235,20 +237,8 @@ func (r *runner) apply(pos uint64, data []byte) {
 	if pos <= r.pos {
 		return // a redelivery after reconnect, or from both the feed and the follow
 	}
-	ev, err := room.DecodeEvent(data)
 	r.pos = pos
-	if err != nil {
-		// Every instance reads the same bytes, so every instance skips it.
-		r.state.Seq++
-		r.hub.logger.Error("skipping undecodable room event", "room", r.id, "pos", pos, "err", err)
-	} else {
-		ch := room.Apply(r.state, pos, ev)
-		r.emit(ev, ch)
-		r.scheduleTimer()
-		if pos >= r.readyAt && ev.At > 0 {
-			r.hub.metrics.FanoutLatency.Observe(time.Since(time.UnixMilli(ev.At)).Seconds())
-		}
-	}
+	r.applyEvent(pos, data)
 	close(r.applied)
 	r.applied = make(chan struct{})
 	if pos >= r.readyAt {
@@ -259,6 +249,56 @@ func (r *runner) apply(pos uint64, data []byte) {
 		}
 	}
 	r.hub.metrics.ApplyDuration.Observe(time.Since(start).Seconds())
+}
+
+// applyEvent decodes one event, applies it to the state and queues its
+// frames. An event that cannot be decoded, or whose apply panics (a bug in
+// the reducer or in rendering), is skipped: every instance reads the same
+// bytes and runs the same code, so every instance skips it and the room
+// goes on serving instead of the process dying, on every instance that
+// follows the room, at every restart. A skipped event still counts in the
+// room's sequence, once. Called with mu held.
+func (r *runner) applyEvent(pos uint64, data []byte) {
+	seq := r.state.Seq
+	evType := "undecodable"
+	defer func() {
+		p := recover()
+		if p == nil {
+			return
+		}
+		r.state.Seq = seq + 1
+		r.hub.metrics.ApplyPanics.Inc()
+		// Without the event's content, and without the panic's value
+		// unless the runtime made it: either may hold what people wrote.
+		r.hub.logger.Error("skipping room event: applying it panicked", "room", r.id, "pos", pos, "seq", r.state.Seq,
+			"type", evType, "panic", panicSummary(p), "stack", string(debug.Stack()))
+	}()
+	ev, err := room.DecodeEvent(data)
+	if err != nil {
+		r.state.Seq++
+		r.hub.logger.Error("skipping undecodable room event", "room", r.id, "pos", pos, "err", err)
+		return
+	}
+	evType = knownEventType(ev.Type)
+	if r.hub.cfg.BeforeApply != nil {
+		r.hub.cfg.BeforeApply(r.id, ev)
+	}
+	ch := room.Apply(r.state, pos, ev)
+	r.emit(ev, ch)
+	r.scheduleTimer()
+	if pos >= r.readyAt && ev.At > 0 {
+		r.hub.metrics.FanoutLatency.Observe(time.Since(time.UnixMilli(ev.At)).Seconds())
+	}
+}
+
+// panicSummary describes a recovered panic for the log without user
+// content: a runtime error's message (an index, a nil dereference) is the
+// runtime's own; any other value is named only by its type.
+func panicSummary(p any) string {
+	if re, ok := p.(runtime.Error); ok {
+		return re.Error()
+	}
+	return fmt.Sprintf("a value of type %T", p)
 }
 
 // emit renders what an event changed and queues the frames. Control

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -93,10 +94,21 @@ func (s *Session) Closed() {
 
 // Handle processes one frame from the client. It never panics on input; a
 // refused frame is answered with an error frame and the connection stays
-// usable, except for abuse, which closes it.
+// usable, except for abuse, which closes it. A panic while handling a
+// frame (a bug) is answered with internal, counted and logged, and the
+// connection stays usable.
 func (s *Session) Handle(ctx context.Context, data []byte) {
+	var in wire.In
+	defer func() {
+		if p := recover(); p != nil {
+			s.recovered(in, p)
+		}
+	}()
 	in, err := wire.Decode(data)
 	s.hub.metrics.in(in.Type)
+	if err == nil && s.hub.cfg.BeforeHandle != nil {
+		s.hub.cfg.BeforeHandle(in)
+	}
 	if !s.limiter.Allow() {
 		s.strikes++
 		s.hub.metrics.RateLimited.Inc()
@@ -128,21 +140,65 @@ func (s *Session) Handle(ctx context.Context, data []byte) {
 			s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "hello was already sent on this connection"))
 			return
 		}
-		if err := s.hello(ctx, in); err != nil {
-			s.replyErr(in.ID, err)
+		if !s.hub.beginWork() {
+			s.replyErr(in.ID, errShuttingDown)
+			return
+		}
+		defer s.hub.endWork()
+		hctx, cancel := context.WithTimeout(ctx, s.hub.cfg.HelloDeadline)
+		defer cancel()
+		if err := s.hello(hctx, in); err != nil {
+			s.replyErr(in.ID, helloError(hctx, err))
 		}
 	case !s.Attached():
 		s.replyErr(in.ID, wire.Errorf(wire.CodeProtocol, "send hello first"))
 	case s.overview != nil:
 		s.replyErr(in.ID, wire.Errorf(wire.CodeNotAllowed, "the overview takes no commands; announcements go through the REST API"))
 	default:
-		s.hub.inflight.Add(1)
-		defer s.hub.inflight.Done()
+		if !s.hub.beginWork() {
+			// Resent to the instance the client reconnects to after 1012.
+			s.replyErr(in.ID, errShuttingDown)
+			return
+		}
+		defer s.hub.endWork()
 		if err := s.submit(ctx, in); err != nil {
 			s.replyErr(in.ID, err)
 		}
 	}
 }
+
+// helloError is what a client is told about a failed hello: a refusal as
+// it is; storage that did not answer, or not within the hello's deadline,
+// as unavailable, which the client may retry.
+func helloError(ctx context.Context, err error) error {
+	var e *wire.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if ctx.Err() != nil || errors.Is(err, ErrUnavailable) {
+		return wire.Errorf(wire.CodeUnavailable, "the server could not answer in time; try again")
+	}
+	return err
+}
+
+// recovered answers a frame whose handling panicked. The log names the
+// frame's type and the session's room and role, never the frame's content
+// or the panic's value (either may hold what people wrote).
+func (s *Session) recovered(in wire.In, p any) {
+	s.hub.metrics.HandlePanics.Inc()
+	roomID := ""
+	if s.runner != nil {
+		roomID = s.runner.id
+	}
+	s.hub.logger.Error("frame handling panicked", "type", knownType(in.Type), "role", s.role, "room", roomID,
+		"panic", panicSummary(p), "stack", string(debug.Stack()))
+	e := wire.Errorf(wire.CodeInternal, "internal error; the server's log has the details")
+	s.hub.metrics.Errors.WithLabelValues(string(e.Code)).Inc()
+	s.send(wire.Out{Type: wire.TypeError, ID: in.ID, Data: e})
+}
+
+// errShuttingDown refuses work that arrives once Drain has begun.
+var errShuttingDown = wire.Errorf(wire.CodeShuttingDown, "this server is restarting; send it again after reconnecting")
 
 // send encodes and queues a frame for this connection only.
 func (s *Session) send(o wire.Out) {
