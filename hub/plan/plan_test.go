@@ -342,9 +342,9 @@ func yamlTags(t reflect.Type) []string {
 func TestTimerField(t *testing.T) {
 	base := "id: t-plan\ntitle: T\nlanguage: en\nduration: 10m\nsteps:\n  - kind: info\n    title: A\n"
 	for src, want := range map[string]string{
-		base + "    duration: 1m\n    timer: auto\n":   "",
-		base + "    timer: manual\n":                   "",
-		base + "    timer: auto\n":                     "give the step a duration",
+		base + "    duration: 1m\n    timer: auto\n":  "",
+		base + "    timer: manual\n":                  "",
+		base + "    timer: auto\n":                    "give the step a duration",
 		base + "    duration: 1m\n    timer: later\n": `timer must be "manual" or "auto"`,
 	} {
 		_, err := Parse("t.yaml", []byte(src))

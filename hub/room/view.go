@@ -184,7 +184,6 @@ type ItemView struct {
 	MergedInto string `json:"merged_into,omitempty"`
 }
 
-
 // Render draws the given parts for every audience. The roster is not
 // drawn here: staff get it whole in their snapshot (or RenderRoster after a
 // resume) and then only its changes (RosterLog), because it grows with the
@@ -322,7 +321,6 @@ func itemView(it *Item, staff bool) ItemView {
 	}
 	return v
 }
-
 
 func (s *State) roomView() RoomView {
 	return RoomView{
