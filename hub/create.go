@@ -3,6 +3,7 @@ package hub
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
@@ -73,7 +74,7 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 		break
 	}
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
-		Room: roomID, Code: code, KeyHash: HashSecret(key), Plan: req.Plan,
+		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: req.Plan,
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
 		Event: event, Name: name,
 	}}
@@ -86,6 +87,15 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 	}
 	h.metrics.RoomsCreated.Inc()
 	return &CreatedRoom{RoomID: roomID, Code: code, Key: key, ExpiresAt: expires}, nil
+}
+
+// PresenterKey derives the big screen's read-only key from a room's
+// facilitator key: whoever holds the facilitator key can always make it
+// again, and nothing more is stored than its hash. A presenter key opens
+// the big screen and nothing else.
+func PresenterKey(facilitatorKey string) string {
+	sum := sha256.Sum256([]byte("stoppunkt/presenter/v1\x00" + facilitatorKey))
+	return strings.ToLower(b32.EncodeToString(sum[:]))[:32]
 }
 
 // NormaliseCode upper-cases a typed join code, drops spaces and dashes, and

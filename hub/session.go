@@ -277,7 +277,7 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	if hello.Role == wire.RoleParticipant {
 		err = s.participantHello(ctx, r, hello, &w)
 	} else {
-		err = s.staffHello(r, hello)
+		err = s.staffHello(r, hello, &w)
 	}
 	if err != nil {
 		s.hub.release(r)
@@ -386,14 +386,24 @@ func tokenRoom(token string) (string, bool) {
 	return roomID, true
 }
 
-func (s *Session) staffHello(r *runner, hello wire.Hello) error {
-	var want string
-	r.view(func(st *room.State) { want = st.KeyHash })
-	got := HashSecret(hello.Key)
-	if hello.Key == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		return s.failed(wire.Errorf(wire.CodeUnauthorized, "the facilitator key is not valid for this room"))
+// staffHello checks a staff key: the facilitator key for either role, or
+// for the big screen its own read-only key. The facilitator's welcome
+// carries the presenter key, for the big-screen link.
+func (s *Session) staffHello(r *runner, hello wire.Hello, w *wire.Welcome) error {
+	var want, presenter string
+	r.view(func(st *room.State) { want, presenter = st.KeyHash, st.PresenterKeyHash })
+	got := []byte(HashSecret(hello.Key))
+	switch {
+	case hello.Key == "":
+	case subtle.ConstantTimeCompare(got, []byte(want)) == 1:
+		if hello.Role == wire.RoleFacilitator && presenter != "" {
+			w.PresenterKey = PresenterKey(hello.Key)
+		}
+		return nil
+	case hello.Role == wire.RolePresenter && presenter != "" && subtle.ConstantTimeCompare(got, []byte(presenter)) == 1:
+		return nil
 	}
-	return nil
+	return s.failed(wire.Errorf(wire.CodeUnauthorized, "the key is not valid for this room and role"))
 }
 
 // participantHello resumes a participant by token or joins a new one.

@@ -59,7 +59,7 @@ func (s *Server) sheet(c *gin.Context, rec *hub.EventRecord, key string) eventSh
 		out.Rooms = append(out.Rooms, sheetRoom{Name: r.Name, Room: r.Room, Code: r.Code,
 			JoinURL:        base + "/j/" + r.Code,
 			FacilitatorURL: base + "/f/" + r.Room + "#key=" + rk,
-			PresenterURL:   base + "/p/" + r.Room + "#key=" + rk,
+			PresenterURL:   base + "/p/" + r.Room + "#key=" + hub.PresenterKey(rk),
 			QRURL:          base + "/qr/" + r.Code + ".png"})
 	}
 	return out

@@ -61,7 +61,7 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		Room: created.RoomID, Code: created.Code, Key: created.Key,
 		JoinURL:        base + "/j/" + created.Code,
 		FacilitatorURL: base + "/f/" + created.RoomID + "#key=" + created.Key,
-		PresenterURL:   base + "/p/" + created.RoomID + "#key=" + created.Key,
+		PresenterURL:   base + "/p/" + created.RoomID + "#key=" + hub.PresenterKey(created.Key),
 		ExpiresAt:      created.ExpiresAt,
 	})
 }

@@ -37,6 +37,7 @@ var stepFields = []fieldSpec{
 	{"body", typeString, nil, func(s *Step) any { return &s.Body }},
 	{"notes", typeString, nil, func(s *Step) any { return &s.Notes }},
 	{"duration", typeDuration, nil, func(s *Step) any { return &s.Duration }},
+	{"timer", typeString, nil, func(s *Step) any { return &s.Timer }},
 	{"image", typeString, []Kind{KindScenario}, func(s *Step) any { return &s.Image }},
 	{"video", typeString, []Kind{KindScenario}, func(s *Step) any { return &s.Video }},
 	{"alt", typeString, []Kind{KindScenario}, func(s *Step) any { return &s.Alt }},

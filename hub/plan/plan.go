@@ -68,6 +68,16 @@ var Languages = []string{"nb", "nn", "da", "sv", "en"}
 // Layouts are the values of a plenary step's layout field.
 var Layouts = []string{"single", "side-by-side"}
 
+// When a step timer starts: TimerManual (the default) when the facilitator
+// starts it, TimerAuto as soon as the room enters the step.
+const (
+	TimerManual = "manual"
+	TimerAuto   = "auto"
+)
+
+// TimerStarts are the values of a step's timer field.
+var TimerStarts = []string{TimerManual, TimerAuto}
+
 // Sources of a plan in a Catalog.
 const (
 	// SourceBuiltin marks a plan embedded in the binary.
@@ -134,6 +144,10 @@ type Step struct {
 	Notes string `yaml:"notes,omitempty" json:"notes,omitempty"`
 	// Duration, if set, drives the step timer (10s to 2h).
 	Duration Duration `yaml:"duration,omitempty" json:"duration,omitempty"`
+	// Timer says when the step timer starts: "manual" (the default: when
+	// the facilitator starts it) or "auto" (as soon as the room enters the
+	// step). "auto" needs a duration.
+	Timer string `yaml:"timer,omitempty" json:"timer,omitempty"`
 
 	// Image is a scenario's picture: an https URL or an absolute path "/...".
 	Image string `yaml:"image,omitempty" json:"image,omitempty"`

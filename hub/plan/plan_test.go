@@ -337,3 +337,22 @@ func yamlTags(t reflect.Type) []string {
 	}
 	return tags
 }
+
+// A step's timer field: manual or auto, and auto needs a duration.
+func TestTimerField(t *testing.T) {
+	base := "id: t-plan\ntitle: T\nlanguage: en\nduration: 10m\nsteps:\n  - kind: info\n    title: A\n"
+	for src, want := range map[string]string{
+		base + "    duration: 1m\n    timer: auto\n":  "",
+		base + "    timer: manual\n":                  "",
+		base + "    timer: auto\n":                    "give the step a duration",
+		base + "    duration: 1m\n    timer: later\n": `timer must be "manual" or "auto"`,
+	} {
+		_, err := Parse("t.yaml", []byte(src))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", src, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: %v, want %q", src, err, want)
+		}
+	}
+}

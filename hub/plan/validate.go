@@ -134,6 +134,12 @@ func (v *validator) step(path string, s *Step) {
 	if s.Duration != 0 {
 		v.duration(field("duration"), "a step's duration", s.Duration, minStepDuration, maxStepDuration)
 	}
+	switch {
+	case s.Timer != "" && !slices.Contains(TimerStarts, s.Timer):
+		v.add(field("timer"), `timer must be "manual" or "auto", not %q`, s.Timer)
+	case s.Timer == TimerAuto && s.Duration == 0:
+		v.add(field("timer"), `timer "auto" starts the step's countdown when the step opens; give the step a duration too`)
+	}
 	if !s.Kind.Valid() {
 		return
 	}

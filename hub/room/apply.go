@@ -162,7 +162,7 @@ func (s *State) apply(logSeq uint64, ev *Event) Changes {
 		for _, st := range s.Steps {
 			st.Open = false
 		}
-		return Changes{Parts: PartRoom | PartStep | PartTimer}
+		return Changes{Parts: PartRoom | PartStep | PartTimer | PartScreen}
 	case EvAnswer:
 		return s.applyAnswer(ev)
 	case EvGroups:
@@ -183,6 +183,8 @@ func (s *State) apply(logSeq uint64, ev *Event) Changes {
 		return s.applyCombine(ev)
 	case EvAnnounce:
 		return s.applyAnnounce(logSeq, ev)
+	case EvJoinPanel:
+		return s.applyJoinPanel(ev)
 	}
 	return Changes{Ignored: true}
 }
@@ -192,7 +194,7 @@ func (s *State) applyCreated(ev *Event) Changes {
 	if s.Exists() || c == nil || c.Plan == nil || len(c.Plan.Steps) == 0 {
 		return Changes{Ignored: true}
 	}
-	s.RoomID, s.Code, s.KeyHash = c.Room, c.Code, c.KeyHash
+	s.RoomID, s.Code, s.KeyHash, s.PresenterKeyHash = c.Room, c.Code, c.KeyHash, c.PresenterKeyHash
 	s.Plan = c.Plan
 	s.CreatedAt, s.ExpiresAt = ev.At, c.ExpiresAt
 	s.MaxParticipants = c.MaxParticipants
@@ -204,7 +206,7 @@ func (s *State) applyCreated(ev *Event) Changes {
 	for i := range s.Steps {
 		s.Steps[i] = &StepState{Answers: map[string]*AnswerValue{}, Texts: map[int]*GroupText{}}
 	}
-	s.enterStep(0, 0)
+	s.enterStep(0, 0, ev.At)
 	return Changes{Parts: PartAll}
 }
 
@@ -239,6 +241,9 @@ func (s *State) applyJoined(ev *Event) Changes {
 	s.tokens[j.TokenHash] = ev.PID
 	s.active++
 	ch := Changes{Parts: PartRoom | PartRoster | PartProgress, You: []string{ev.PID}, Joined: []string{ev.PID}}
+	if s.active == 1 && s.JoinPanel == "" {
+		ch.Parts |= PartScreen // the join panel moves to its corner
+	}
 	if len(s.Groups) > 0 || Shared(s.Current().Kind) {
 		ch.Groups = []int{s.placeLateJoiner(ev.PID)}
 		ch.Parts |= PartGroups
@@ -253,6 +258,9 @@ func (s *State) applyLeft(pid string, removed bool) Changes {
 	}
 	s.active--
 	ch := Changes{Parts: PartRoom | PartRoster | PartProgress | PartResults, Removed: []string{pid}}
+	if s.active == 0 && s.JoinPanel == "" {
+		ch.Parts |= PartScreen // the join panel comes back
+	}
 	if removed {
 		p.Removed = true
 		items, screen := s.hideAuthorItems(pid)
@@ -278,11 +286,11 @@ func (s *State) applyGoto(ev *Event) Changes {
 		return Changes{Ignored: true}
 	}
 	wasShared := Shared(s.Current().Kind)
-	formed := s.enterStep(g.To, g.Seed)
+	formed := s.enterStep(g.To, g.Seed, ev.At)
 	if g.Announce != "" {
 		s.markAnnounce(g.Announce).Moved = true
 	}
-	ch := Changes{Parts: PartStep | PartTimer | PartResults | PartProgress}
+	ch := Changes{Parts: PartStep | PartTimer | PartResults | PartProgress | PartScreen}
 	if wasShared || Shared(s.Current().Kind) {
 		ch.Parts |= PartGroups
 		ch.Groups = s.groupIDs()
@@ -297,11 +305,17 @@ func (s *State) applyGoto(ev *Event) Changes {
 // and not running; a step that takes input is opened the first time it is
 // entered; a breakout or actions step forms groups if there are none. It
 // reports whether it formed groups.
-func (s *State) enterStep(i int, seed uint64) bool {
+func (s *State) enterStep(i int, seed uint64, at int64) bool {
 	s.Step = i
 	step := &s.Plan.Steps[i]
 	d := step.Duration
 	s.Timer = Timer{Step: i, Run: s.Timer.Run, Duration: msOf(d), Remaining: msOf(d)}
+	if step.Timer == plan.TimerAuto && d > 0 {
+		// Started by the event that entered the step, at its time, so that
+		// every instance agrees on when it ends.
+		s.Timer.Run++
+		s.Timer.Running, s.Timer.EndsAt = true, at+s.Timer.Remaining
+	}
 	st := s.Steps[i]
 	if !st.Entered && (Takes(step.Kind) || Shared(step.Kind)) {
 		st.Open = true
@@ -419,11 +433,10 @@ func (s *State) applyAnswer(ev *Event) Changes {
 		if kind == plan.KindClosing {
 			itemKind = ItemClosing
 		}
-		shown := len(s.Screen.Items)
-		it := s.upsertItem(itemKey("o", a.Step, ev.PID), a.Step, itemKind, 0)
+		it, unshown := s.upsertItem(itemKey("o", a.Step, ev.PID), a.Step, itemKind, 0)
 		it.Text = a.Text
 		ch.Items = []string{it.ID}
-		if len(s.Screen.Items) != shown {
+		if unshown {
 			ch.Parts |= PartScreen
 		}
 	}

@@ -98,7 +98,7 @@ func staffOnly(t string) bool {
 	case wire.TypeNext, wire.TypeBack, wire.TypeGoto, wire.TypeOpen, wire.TypeClose,
 		wire.TypeReveal, wire.TypeHide, wire.TypeTimer, wire.TypeLock, wire.TypeUnlock,
 		wire.TypeRemove, wire.TypeEnd, wire.TypeGroups, wire.TypeMove, wire.TypeMerge,
-		wire.TypeModerate, wire.TypeShow, wire.TypeCombine:
+		wire.TypeModerate, wire.TypeShow, wire.TypeCombine, wire.TypeJoinPanel:
 		return true
 	}
 	return false
@@ -179,6 +179,8 @@ func (s *State) decideStaff(in wire.In, seed uint64) (*Event, error) {
 		return s.decideGroups(in, seed)
 	case wire.TypeModerate, wire.TypeShow, wire.TypeCombine:
 		return s.decideQueue(in)
+	case wire.TypeJoinPanel:
+		return s.decideJoinPanel(in)
 	}
 	return nil, wire.Errorf(wire.CodeUnknownType, "unknown message type %q", in.Type)
 }
@@ -449,6 +451,9 @@ func (s *State) decideQueue(in wire.In) (*Event, error) {
 		}
 		if err := s.CheckShow(&c); err != nil {
 			return nil, err
+		}
+		if !s.showChanges(&c) {
+			return nil, ErrNoChange
 		}
 		return &Event{Type: EvShow, Show: &c}, nil
 	default:

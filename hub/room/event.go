@@ -16,29 +16,30 @@ import (
 
 // Event types, as stored in the room log.
 const (
-	EvCreated  = "created"
-	EvJoined   = "joined"
-	EvLeft     = "left"
-	EvRemoved  = "removed"
-	EvGoto     = "goto"
-	EvInput    = "input"  // open or close the current step for input
-	EvReveal   = "reveal" // show or hide results
-	EvTimer    = "timer"
-	EvTimerEnd = "timer_end"
-	EvLock     = "lock"
-	EvEnded    = "ended"
-	EvAnswer   = "answer"
-	EvGroups   = "groups"   // form or re-form breakout groups
-	EvMove     = "move"     // move one participant to another group
-	EvMerge    = "merge"    // merge groups into the first
-	EvEntry    = "entry"    // add, edit or delete an entry of a group's shared text
-	EvSubmit   = "submit"   // a group submits its shared text
-	EvModerate = "moderate" // approve, hide or star a queue item
-	EvShow     = "show"     // choose what the big screen shows
-	EvCombine  = "combine"  // merge duplicate actions into one
-	EvDeleted  = "deleted"  // the room's data was deleted; a tombstone without content
-	EvAnnounce = "announce" // the organizer's announcement to every room of an event
-	EvBatch    = "batch"    // participant input that arrived together, applied in order (see Batchable)
+	EvCreated   = "created"
+	EvJoined    = "joined"
+	EvLeft      = "left"
+	EvRemoved   = "removed"
+	EvGoto      = "goto"
+	EvInput     = "input"  // open or close the current step for input
+	EvReveal    = "reveal" // show or hide results
+	EvTimer     = "timer"
+	EvTimerEnd  = "timer_end"
+	EvLock      = "lock"
+	EvEnded     = "ended"
+	EvAnswer    = "answer"
+	EvGroups    = "groups"     // form or re-form breakout groups
+	EvMove      = "move"       // move one participant to another group
+	EvMerge     = "merge"      // merge groups into the first
+	EvEntry     = "entry"      // add, edit or delete an entry of a group's shared text
+	EvSubmit    = "submit"     // a group submits its shared text
+	EvModerate  = "moderate"   // approve, hide or star a queue item
+	EvShow      = "show"       // choose what the big screen shows
+	EvCombine   = "combine"    // merge duplicate actions into one
+	EvDeleted   = "deleted"    // the room's data was deleted; a tombstone without content
+	EvAnnounce  = "announce"   // the organizer's announcement to every room of an event
+	EvBatch     = "batch"      // participant input that arrived together, applied in order (see Batchable)
+	EvJoinPanel = "join_panel" // the size of the big screen's join panel
 )
 
 // Event is one entry of the room log. Exactly one payload field matching
@@ -54,24 +55,25 @@ type Event struct {
 	// ID is the client-chosen id of a submission, for de-duplication.
 	ID string `json:"id,omitempty"`
 
-	Created  *Created        `json:"created,omitempty"`
-	Joined   *Joined         `json:"joined,omitempty"`
-	Removed  *Removed        `json:"removed,omitempty"`
-	Goto     *Goto           `json:"goto,omitempty"`
-	Input    *Toggle         `json:"input,omitempty"`
-	Reveal   *Toggle         `json:"reveal,omitempty"`
-	Timer    *TimerChange    `json:"timer,omitempty"`
-	Lock     *Toggle         `json:"lock,omitempty"`
-	Answer   *AnswerValue    `json:"answer,omitempty"`
-	Groups   *GroupsChange   `json:"groups,omitempty"`
-	Move     *MoveChange     `json:"move,omitempty"`
-	Merge    *MergeChange    `json:"merge,omitempty"`
-	Entry    *EntryChange    `json:"entry,omitempty"`
-	Submit   *SubmitChange   `json:"submit,omitempty"`
-	Moderate *ModerateChange `json:"moderate,omitempty"`
-	Show     *ShowChange     `json:"show,omitempty"`
-	Combine  *CombineChange  `json:"combine,omitempty"`
-	Announce *Announcement   `json:"announce,omitempty"`
+	Created   *Created         `json:"created,omitempty"`
+	Joined    *Joined          `json:"joined,omitempty"`
+	Removed   *Removed         `json:"removed,omitempty"`
+	Goto      *Goto            `json:"goto,omitempty"`
+	Input     *Toggle          `json:"input,omitempty"`
+	Reveal    *Toggle          `json:"reveal,omitempty"`
+	Timer     *TimerChange     `json:"timer,omitempty"`
+	Lock      *Toggle          `json:"lock,omitempty"`
+	Answer    *AnswerValue     `json:"answer,omitempty"`
+	Groups    *GroupsChange    `json:"groups,omitempty"`
+	Move      *MoveChange      `json:"move,omitempty"`
+	Merge     *MergeChange     `json:"merge,omitempty"`
+	Entry     *EntryChange     `json:"entry,omitempty"`
+	Submit    *SubmitChange    `json:"submit,omitempty"`
+	Moderate  *ModerateChange  `json:"moderate,omitempty"`
+	Show      *ShowChange      `json:"show,omitempty"`
+	Combine   *CombineChange   `json:"combine,omitempty"`
+	JoinPanel *JoinPanelChange `json:"join_panel,omitempty"`
+	Announce  *Announcement    `json:"announce,omitempty"`
 	// Batch holds the events of an EvBatch, in the order they apply.
 	Batch []*Event `json:"batch,omitempty"`
 }
@@ -129,12 +131,6 @@ type ModerateChange struct {
 	Starred *bool  `json:"starred,omitempty"`
 }
 
-// ShowChange puts approved items on the big screen.
-type ShowChange struct {
-	Items  []string `json:"items"`
-	Layout string   `json:"layout,omitempty"`
-}
-
 // CombineChange merges duplicate actions into Into, optionally rewording it.
 type CombineChange struct {
 	Into string   `json:"into"`
@@ -146,10 +142,13 @@ type CombineChange struct {
 
 // Created starts a room's log.
 type Created struct {
-	Room    string     `json:"room"`
-	Code    string     `json:"code"`
-	KeyHash string     `json:"key_hash"`
-	Plan    *plan.Plan `json:"plan"`
+	Room    string `json:"room"`
+	Code    string `json:"code"`
+	KeyHash string `json:"key_hash"`
+	// PresenterKeyHash is the hash of the big screen's read-only key (see
+	// hub.PresenterKey); empty for rooms made before there was one.
+	PresenterKeyHash string     `json:"presenter_key_hash,omitempty"`
+	Plan             *plan.Plan `json:"plan"`
 	// ExpiresAt is when retention deletes the room (Unix ms).
 	ExpiresAt int64 `json:"expires_at"`
 	// MaxParticipants caps joins; zero means DefaultMaxParticipants.

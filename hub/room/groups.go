@@ -453,7 +453,7 @@ func (s *State) submitText(step int, t *GroupText) []string {
 			if e.Text == "" {
 				continue
 			}
-			it := s.upsertItem(itemKey("a", step, e.ID), step, ItemAction, t.Group)
+			it, _ := s.upsertItem(itemKey("a", step, e.ID), step, ItemAction, t.Group)
 			it.Text, it.Who, it.When = e.Text, e.Who, e.When
 			ids = append(ids, it.ID)
 		}
@@ -465,7 +465,7 @@ func (s *State) submitText(step int, t *GroupText) []string {
 			paras = append(paras, e.Text)
 		}
 	}
-	it := s.upsertItem(itemKey("g", step, itoa(t.Group)), step, ItemGroup, t.Group)
+	it, _ := s.upsertItem(itemKey("g", step, itoa(t.Group)), step, ItemGroup, t.Group)
 	it.Text = strings.Join(paras, "\n\n")
 	t.Item = it.ID
 	return []string{it.ID}

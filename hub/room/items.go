@@ -22,9 +22,6 @@ const (
 	StatusHidden   = "hidden"
 )
 
-// MaxScreenItems is how many items the big screen shows side by side.
-const MaxScreenItems = 4
-
 // Item is one text in the moderation queue. It never records who wrote
 // it: the key that finds it again is internal and never rendered.
 type Item struct {
@@ -40,41 +37,28 @@ type Item struct {
 	key        string
 }
 
-// Screen is what the big screen shows besides the step.
-type Screen struct {
-	Items  []string
-	Layout string
-}
-
 func itemKey(kind string, step int, id string) string { return kind + "/" + itoa(step) + "/" + id }
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // upsertItem finds the item with key or adds a pending one. A changed item
-// goes back to pending and off the screen: what is shown is always what
-// was approved.
-func (s *State) upsertItem(key string, step int, kind string, group int) *Item {
+// goes back to pending and off the big screen: what is shown is always
+// what was approved. unshown reports whether the big screen changed.
+func (s *State) upsertItem(key string, step int, kind string, group int) (it *Item, unshown bool) {
 	if it := s.itemByKey[key]; it != nil {
 		it.Status = StatusPending
-		s.unshow(it.ID)
-		return it
+		return it, s.unshow(it.ID)
 	}
 	s.nextItem++
-	it := &Item{ID: "i" + itoa(s.nextItem), Step: step, Kind: kind, Group: group, Status: StatusPending, key: key}
+	it = &Item{ID: "i" + itoa(s.nextItem), Step: step, Kind: kind, Group: group, Status: StatusPending, key: key}
 	s.Items = append(s.Items, it)
 	s.itemByKey[key] = it
 	s.itemByID[it.ID] = it
-	return it
+	return it, false
 }
 
 // ItemByID returns a queue item.
 func (s *State) ItemByID(id string) *Item { return s.itemByID[id] }
-
-func (s *State) unshow(id string) bool {
-	n := len(s.Screen.Items)
-	s.Screen.Items = slices.DeleteFunc(s.Screen.Items, func(x string) bool { return x == id })
-	return len(s.Screen.Items) != n
-}
 
 // duplicate answers a submission whose id was seen before.
 func (s *State) duplicate(ev *Event) (bool, Changes) {
@@ -109,43 +93,6 @@ func (s *State) applyModerate(ev *Event) Changes {
 		it.Starred = *c.Starred
 	}
 	return ch
-}
-
-// CheckShow validates what the facilitator wants on the big screen.
-func (s *State) CheckShow(c *ShowChange) *wire.Error {
-	if len(c.Items) > MaxScreenItems {
-		return wire.Errorf(wire.CodeInvalid, "the big screen shows at most %d items at once", MaxScreenItems)
-	}
-	switch c.Layout {
-	case "", "single", "side-by-side":
-	default:
-		return wire.Errorf(wire.CodeInvalid, "layout must be single or side-by-side")
-	}
-	for i, id := range c.Items {
-		it := s.itemByID[id]
-		if it == nil {
-			return wire.Errorf(wire.CodeInvalid, "no queue item %q", truncate(id, 16))
-		}
-		if it.Status != StatusApproved {
-			return wire.Errorf(wire.CodeNotAllowed, "only approved items can be shown; approve it first")
-		}
-		if slices.Contains(c.Items[:i], id) {
-			return wire.Errorf(wire.CodeInvalid, "item %s is listed twice", id)
-		}
-	}
-	return nil
-}
-
-func (s *State) applyShow(ev *Event) Changes {
-	c := ev.Show
-	if c == nil || s.CheckShow(c) != nil {
-		return Changes{Ignored: true}
-	}
-	s.Screen = Screen{Items: slices.Clone(c.Items), Layout: c.Layout}
-	if s.Screen.Layout == "" {
-		s.Screen.Layout = "single"
-	}
-	return Changes{Parts: PartScreen}
 }
 
 // CheckCombine validates a merge of duplicate actions.

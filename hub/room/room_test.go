@@ -448,3 +448,42 @@ func TestDeterministicReplay(t *testing.T) {
 		t.Fatalf("replays differ:\n%s\n%s", ja, jb)
 	}
 }
+
+// A step whose timer is "auto" starts its countdown when the room enters
+// it, at the entering event's time; a manual one waits.
+func TestTimerAutoStartsOnEntering(t *testing.T) {
+	p, err := plan.Parse("auto.yaml", []byte(`id: auto-timer
+title: Auto timer
+language: en
+duration: 10m
+steps:
+  - kind: info
+    title: Start
+  - kind: breakout
+    title: Talk
+    duration: 2m
+    timer: auto
+    prompts: [What now?]
+  - kind: poll
+    title: Poll
+    duration: 1m
+    options: [A, B]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New()
+	mustApply(t, s, &Event{Type: EvCreated, At: 1000, Created: &Created{Room: "r", Code: "ABCDEF", KeyHash: "h", Plan: p, ExpiresAt: 9e12}})
+	if _, err := decideApply(t, s, staff, frame(wire.TypeNext, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if tm := s.Timer; !tm.Running || tm.EndsAt != 5000+120000 || tm.Step != 1 {
+		t.Fatalf("the auto timer on entering: %+v", tm)
+	}
+	if _, err := decideApply(t, s, staff, frame(wire.TypeNext, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if tm := s.Timer; tm.Running || tm.Remaining != 60000 {
+		t.Fatalf("a manual timer after it: %+v", tm)
+	}
+}

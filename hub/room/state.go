@@ -22,13 +22,15 @@ const MinBreakdown = 3
 
 // State is everything the room log says about a room. Only Apply changes it.
 type State struct {
-	RoomID          string
-	Code            string
-	KeyHash         string
-	Plan            *plan.Plan
-	CreatedAt       int64
-	ExpiresAt       int64
-	MaxParticipants int
+	RoomID  string
+	Code    string
+	KeyHash string
+	// PresenterKeyHash is the hash of the big screen's read-only key.
+	PresenterKeyHash string
+	Plan             *plan.Plan
+	CreatedAt        int64
+	ExpiresAt        int64
+	MaxParticipants  int
 	// Event and Name place the room in a conference event.
 	Event string
 	Name  string
@@ -71,7 +73,12 @@ type State struct {
 	itemByKey map[string]*Item
 	itemByID  map[string]*Item
 	nextItem  int
-	Screen    Screen
+	// Pinned is a selection of items the facilitator pinned to the big
+	// screen on every step (nil: none); see screen.go.
+	Pinned *Screen
+	// JoinPanel is the join panel's size as the facilitator chose it: ""
+	// (JoinAuto), JoinLarge or JoinSmall.
+	JoinPanel string
 
 	tokens map[string]string // token hash -> participant id
 	// seen records the room sequence of every submission by "pid/id", the
@@ -103,6 +110,8 @@ type StepState struct {
 	Texts map[int]*GroupText
 	// Entered is set once the room has been on the step.
 	Entered bool
+	// Shown is what the facilitator put on the big screen on this step.
+	Shown Screen
 }
 
 // Timer is the step timer. While Running, EndsAt is authoritative; while

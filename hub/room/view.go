@@ -184,13 +184,6 @@ type ItemView struct {
 	MergedInto string `json:"merged_into,omitempty"`
 }
 
-// ScreenView is what the big screen shows from the queue: approved items
-// only, without moderation state.
-type ScreenView struct {
-	Layout string     `json:"layout"`
-	Items  []ItemView `json:"items"`
-}
-
 // Render draws the given parts for every audience. The roster is not
 // drawn here: staff get it whole in their snapshot (or RenderRoster after a
 // resume) and then only its changes (RosterLog), because it grows with the
@@ -325,19 +318,6 @@ func itemView(it *Item, staff bool) ItemView {
 	v := ItemView{ID: it.ID, Step: it.Step, Kind: it.Kind, Group: it.Group, Text: it.Text, Who: it.Who, When: it.When}
 	if staff {
 		v.Status, v.Starred, v.MergedInto = it.Status, it.Starred, it.MergedInto
-	}
-	return v
-}
-
-func (s *State) screenView() ScreenView {
-	v := ScreenView{Layout: s.Screen.Layout, Items: []ItemView{}}
-	if v.Layout == "" {
-		v.Layout = "single"
-	}
-	for _, id := range s.Screen.Items {
-		if it := s.itemByID[id]; it != nil && it.Status == StatusApproved {
-			v.Items = append(v.Items, itemView(it, false))
-		}
 	}
 	return v
 }

@@ -34,24 +34,25 @@ const (
 	TypeSubmit = "submit" // submit the group's shared text
 
 	// Facilitator commands.
-	TypeNext     = "next"
-	TypeBack     = "back"
-	TypeGoto     = "goto"
-	TypeOpen     = "open"
-	TypeClose    = "close"
-	TypeReveal   = "reveal"
-	TypeHide     = "hide"
-	TypeTimer    = "timer"
-	TypeLock     = "lock"
-	TypeUnlock   = "unlock"
-	TypeRemove   = "remove"
-	TypeEnd      = "end"
-	TypeGroups   = "groups"   // form or re-form breakout groups
-	TypeMove     = "move"     // move a participant to another group
-	TypeMerge    = "merge"    // merge small groups
-	TypeModerate = "moderate" // approve, hide or star a queue item
-	TypeShow     = "show"     // put approved items on the big screen
-	TypeCombine  = "combine"  // merge duplicate actions
+	TypeNext      = "next"
+	TypeBack      = "back"
+	TypeGoto      = "goto"
+	TypeOpen      = "open"
+	TypeClose     = "close"
+	TypeReveal    = "reveal"
+	TypeHide      = "hide"
+	TypeTimer     = "timer"
+	TypeLock      = "lock"
+	TypeUnlock    = "unlock"
+	TypeRemove    = "remove"
+	TypeEnd       = "end"
+	TypeGroups    = "groups"     // form or re-form breakout groups
+	TypeMove      = "move"       // move a participant to another group
+	TypeMerge     = "merge"      // merge small groups
+	TypeModerate  = "moderate"   // approve, hide or star a queue item
+	TypeShow      = "show"       // put approved items on the big screen
+	TypeCombine   = "combine"    // merge duplicate actions
+	TypeJoinPanel = "join_panel" // the size of the big screen's join panel
 )
 
 // Server-to-client message types.
@@ -137,12 +138,14 @@ type Welcome struct {
 	Code        string `json:"code"`
 	Participant string `json:"participant,omitempty"`
 	// Token is sent once, when a participant first joins.
-	Token      string `json:"token,omitempty"`
-	Epoch      string `json:"epoch"`
-	Seq        uint64 `json:"seq"`
-	Recovered  bool   `json:"recovered"`
-	ServerTime int64  `json:"server_time"`
-	Instance   string `json:"instance,omitempty"`
+	Token string `json:"token,omitempty"`
+	// PresenterKey is the big screen's read-only key, to facilitators.
+	PresenterKey string `json:"presenter_key,omitempty"`
+	Epoch        string `json:"epoch"`
+	Seq          uint64 `json:"seq"`
+	Recovered    bool   `json:"recovered"`
+	ServerTime   int64  `json:"server_time"`
+	Instance     string `json:"instance,omitempty"`
 }
 
 // Ack confirms that a command or submission took effect.
