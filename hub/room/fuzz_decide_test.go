@@ -15,7 +15,7 @@ import (
 var fuzzFrameTypes = []string{wire.TypeAnswer, wire.TypeNext, wire.TypeEntry, wire.TypeSubmit, wire.TypeBack,
 	wire.TypeGoto, wire.TypeOpen, wire.TypeClose, wire.TypeReveal, wire.TypeHide, wire.TypeTimer, wire.TypeModerate,
 	wire.TypeShow, wire.TypeCombine, wire.TypeGroups, wire.TypeMove, wire.TypeMerge, wire.TypeLock, wire.TypeUnlock,
-	wire.TypeRemove, wire.TypeLeave, wire.TypeEnd, wire.TypeHello, wire.TypePing, "bogus"}
+	wire.TypeRemove, wire.TypeLeave, wire.TypeEnd, wire.TypeJoinPanel, wire.TypeHello, wire.TypePing, "bogus"}
 
 // frameData reads the data of a frame of type typ: the fields its kind
 // takes, with values in and out of range, now and then one too many, or
@@ -48,7 +48,9 @@ func (f *fuzzProgram) frameData(typ string) []byte {
 			d["starred"] = f.yes()
 		}
 	case wire.TypeShow:
-		d = map[string]any{"items": f.items(), "layout": f.pick("", "single", "side-by-side", "grid")}
+		d = map[string]any{"items": f.items(), "layout": f.pick("", "single", "side-by-side", "grid"), "pin": f.byte()%4 == 0}
+	case wire.TypeJoinPanel:
+		d = map[string]any{"size": f.pick("auto", "large", "small", "", "huge")}
 	case wire.TypeCombine:
 		d = map[string]any{"into": f.item(), "from": f.items(), "what": f.pick("", "Rutiner"), "who": f.text(), "when": f.pick("", "juni")}
 	case wire.TypeAnswer:

@@ -225,13 +225,25 @@ func checkItems(t *testing.T, s *State) {
 			t.Fatalf("item %s merged into %s, which does not exist", it.ID, it.MergedInto)
 		}
 	}
-	if len(s.Screen.Items) > MaxScreenItems {
-		t.Fatalf("%d items on the screen", len(s.Screen.Items))
+	sels := []*Screen{}
+	if s.Pinned != nil {
+		sels = append(sels, s.Pinned)
 	}
-	for i, id := range s.Screen.Items {
-		it := s.itemByID[id]
-		if it == nil || it.Status != StatusApproved || it.MergedInto != "" || slices.Contains(s.Screen.Items[:i], id) {
-			t.Fatalf("the screen shows %s: %+v", id, it)
+	for _, st := range s.Steps {
+		sels = append(sels, &st.Shown)
+	}
+	for _, sel := range sels {
+		if len(sel.Items) > MaxScreenItems {
+			t.Fatalf("%d items in a big-screen selection", len(sel.Items))
 		}
+		for i, id := range sel.Items {
+			it := s.itemByID[id]
+			if it == nil || it.Status != StatusApproved || it.MergedInto != "" || slices.Contains(sel.Items[:i], id) {
+				t.Fatalf("the screen shows %s: %+v", id, it)
+			}
+		}
+	}
+	if v := s.screenView(); s.Ended && len(v.Items) > 0 {
+		t.Fatalf("the ended room's big screen shows %d items", len(v.Items))
 	}
 }

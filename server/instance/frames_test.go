@@ -163,7 +163,7 @@ func TestFramesOfEachCommand(t *testing.T) {
 		}
 		t.Fatal("the first participant has no group mate")
 	}
-	step := []string{wire.TypeStep, wire.TypeTimerView, wire.TypeResults}
+	step := []string{wire.TypeStep, wire.TypeTimerView, wire.TypeResults, wire.TypeScreen}
 	rows := []frameRow{
 		{"`next`, `back`, `goto` (no groups on either step)", nil, cmd(wire.TypeNext, nil),
 			append(slices.Clone(step), wire.TypeProgress), step, step},
@@ -179,7 +179,7 @@ func TestFramesOfEachCommand(t *testing.T) {
 			cmd(wire.TypeGoto, map[string]any{"step": 3})(t, ctx, s)
 			answerOpen(t, ctx, s)
 		}, approve, []string{wire.TypeItem}, nil, nil},
-		{"`show`", nil, show, []string{wire.TypeScreen}, []string{wire.TypeScreen}, []string{wire.TypeScreen}},
+		{"`show` (with or without `pin`)", nil, show, []string{wire.TypeScreen}, []string{wire.TypeScreen}, []string{wire.TypeScreen}},
 		{"`moderate` (an item on the big screen is no longer approved)", nil, hide,
 			[]string{wire.TypeScreen, wire.TypeItem}, []string{wire.TypeScreen}, []string{wire.TypeScreen}},
 		{"`goto` into a `breakout` or `actions` step without groups (groups are formed)", nil, cmd(wire.TypeGoto, map[string]any{"step": 6}),
@@ -189,17 +189,23 @@ func TestFramesOfEachCommand(t *testing.T) {
 		{"`remove` (to the removed participant: `removed`, then close 4001; `item` for each of their texts, now hidden; `group` to their group)", nil, removeMate,
 			[]string{wire.TypeRoom, wire.TypeResults, wire.TypeProgress, wire.TypeGroupList, wire.TypeRosterChanges, wire.TypeItem},
 			[]string{wire.TypeRoom, wire.TypeResults, wire.TypeGroup}, []string{wire.TypeRoom, wire.TypeResults}},
+		{"`join_panel` (when the size changes)", nil, cmd(wire.TypeJoinPanel, map[string]string{"size": "large"}),
+			[]string{wire.TypeScreen}, []string{wire.TypeScreen}, []string{wire.TypeScreen}},
 		{"`end`", nil, cmd(wire.TypeEnd, nil),
-			[]string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView}, []string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView}, []string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView}},
+			[]string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView, wire.TypeScreen}, []string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView, wire.TypeScreen}, []string{wire.TypeRoom, wire.TypeStep, wire.TypeTimerView, wire.TypeScreen}},
 	}
 	doc, err := os.ReadFile("../../docs/protocol.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	var table strings.Builder
 	for _, row := range rows {
-		if !strings.Contains(string(doc), row.markdown()+"\n") {
-			t.Errorf("docs/protocol.md lacks the row\n%s", row.markdown())
-		}
+		table.WriteString(row.markdown() + "\n")
+	}
+	if !strings.Contains(string(doc), table.String()) {
+		t.Errorf("docs/protocol.md's table of the frames each command sends should read:\n%s", table.String())
+	}
+	for _, row := range rows {
 		if row.setup != nil {
 			row.setup(t, ctx, s)
 		}
