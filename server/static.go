@@ -64,7 +64,7 @@ func (s *Server) staticRoutes() {
 
 // contentSecurityPolicy forbids inline script and foreign origins, so that
 // even text that slipped into the page as markup could not run.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
 
 // asset is one embedded file, ready to send: as it is and, when that is
 // smaller, gzipped.

@@ -16,7 +16,7 @@ import (
 // someone has joined, then a corner strip, unless the facilitator chose.
 
 // MaxScreenItems is how many items the big screen shows side by side.
-const MaxScreenItems = 4
+const MaxScreenItems = 6
 
 // Join panel sizes.
 const (

@@ -377,6 +377,8 @@ export default {
   'screen.ended': 'Tak, fordi I deltog',
   'screen.deleted': 'Dette forløb findes ikke længere',
   'screen.deleted_text': 'Alle data fra forløbet er slettet.',
+  'screen.video': 'Video:',
+  'screen.page': 'Side {n} af {of}',
 
   'org.page_title': 'Stoppunkt – overblik over arrangementet',
   'org.heading': 'Overblik over arrangementet:',

@@ -378,6 +378,8 @@ export default {
   'screen.ended': 'Thank you for taking part',
   'screen.deleted': 'This session no longer exists',
   'screen.deleted_text': 'All data from the session has been deleted.',
+  'screen.video': 'Video:',
+  'screen.page': 'Page {n} of {of}',
 
   'org.page_title': 'Stoppunkt – event overview',
   'org.heading': 'Event overview:',

@@ -377,6 +377,8 @@ export default {
   'screen.ended': 'Takk for at dere deltok',
   'screen.deleted': 'Denne samlingen finnes ikke lenger',
   'screen.deleted_text': 'Alle data fra samlingen er slettet.',
+  'screen.video': 'Video:',
+  'screen.page': 'Side {n} av {of}',
 
   'org.page_title': 'Stoppunkt – oversikt over arrangementet',
   'org.heading': 'Oversikt over arrangementet:',

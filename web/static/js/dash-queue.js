@@ -9,7 +9,7 @@ import { h, $, clear, keepFocus } from './dom.js';
 import { t } from './i18n.js';
 
 const FILTERS = ['pending', 'approved', 'hidden', 'all'];
-const MAX_ON_SCREEN = 4;
+const MAX_ON_SCREEN = 6;
 
 function num(id) { return Number(String(id).replace(/\D+/g, '')) || 0; }
 

@@ -41,13 +41,14 @@ export function renderResults(el, c, r, lang) {
 
 function pct(n, of) { return of > 0 ? Math.round((100 * n) / of) : 0; }
 
+// Each bar is the option's share of those who answered (not of the top
+// option), so the bars read like the percentages beside them.
 function bars(labels, counts, answered, lang) {
   const list = h('ul', { class: 'bars' });
-  const max = Math.max(1, ...counts);
   labels.forEach((label, i) => {
     const n = counts[i] || 0;
     const fill = h('span', { class: 'bar-fill' });
-    fill.style.width = `${(100 * n) / max}%`;
+    fill.style.width = `${answered > 0 ? Math.min(100, (100 * n) / answered) : 0}%`;
     list.append(h('li', { class: 'bar-row' },
       h('span', { class: 'bar-label', attrs: { lang } }, label),
       h('span', { class: 'bar-value', text: t('results.count_pct', { n: number(n), pct: number(pct(n, answered)) }) }),
@@ -88,11 +89,13 @@ function cloud(words) {
   const arranged = [];
   sorted.forEach((w, i) => (i % 2 ? arranged.push(w) : arranged.unshift(w)));
   for (const w of arranged) {
-    const weight = max === min ? 0.5 : (w.count - min) / (max - min);
+    const weight = max === min ? 0.3 : (w.count - min) / (max - min);
     const li = h('li', { class: 'cloud-word' },
       h('span', {}, w.word),
       h('span', { class: 'sr-only', text: ` (${number(w.count)})` }));
-    li.style.fontSize = `${(1 + weight * 2.2).toFixed(2)}em`;
+    // From 1em up to 1em + --spread (2.2em unless a screen short of room
+    // narrows it): the least frequent word is never smaller than the text.
+    li.style.fontSize = `calc(1em + ${weight.toFixed(3)} * var(--spread, 2.2em))`;
     li.classList.add(`cloud-tone-${Math.round(weight * 3)}`);
     list.append(li);
   }

@@ -23,6 +23,9 @@ export class Countdown {
     this.speak = speak;
     this.timer = null;
     this.step = -1;
+    // off hides the timer whatever it says: after the session has ended
+    // no screen shows a timer.
+    this.off = false;
     this.tick = 0;
     this.warned = false;
     this.label = h('span', { class: 'sr-only' });
@@ -52,7 +55,7 @@ export class Countdown {
 
   draw() {
     const tm = this.timer;
-    const visible = tm && tm.step === this.step && tm.duration_ms > 0 &&
+    const visible = !this.off && tm && tm.step === this.step && tm.duration_ms > 0 &&
       (this.always || tm.running || tm.expired || tm.remaining_ms < tm.duration_ms);
     this.el.hidden = !visible;
     if (!visible) return;
