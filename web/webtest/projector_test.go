@@ -310,7 +310,9 @@ func TestScreensProjectorFits(t *testing.T) {
 				{"plenary", func() {}},
 				{"info", func() {}},
 				{"closing", func() {
-					d.answerAll(func(i int) map[string]any { return map[string]any{"text": "Ta det opp med lederen", "follow_up": []int{i % 3}} })
+					d.answerAll(func(i int) map[string]any {
+						return map[string]any{"text": "Ta det opp med lederen", "follow_up": []int{i % 3}}
+					})
 					d.cmd(wire.TypeReveal, nil)
 				}},
 			}
