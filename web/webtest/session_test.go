@@ -274,8 +274,12 @@ func TestWholeSession(t *testing.T) {
 	co.open(dash.str(`document.querySelector('#fac-link').value`))
 	co.wait("same step and queue", fmt.Sprintf(`document.querySelector('#current-title').textContent === %s && document.querySelector('button[data-fk="filter:approved"] .count').textContent === '1'`, jsString(dash.text("#current-title"))))
 
-	// Plenary, open question, closing.
+	// Plenary, open question, closing. What was shown on the breakout step
+	// left the big screen with it; on the plenary the facilitator shows it
+	// again.
 	dash.click("#btn-next")
+	big.wait("the breakout's text left with its step", `document.querySelectorAll('#stage-items .big-item').length === 0`)
+	dash.press(`.q-item button[data-fk^="show:"]`)
 	phones[3].wait("plenary on the phone shows the approved text", fmt.Sprintf(`!document.querySelector('.on-screen').hidden && document.querySelector('.on-screen').innerText.includes(%s)`, jsString(textA)))
 	phones[3].shot("5-plenary")
 	co.wait("the co-facilitator follows", `document.querySelector('#step-list [aria-current]').textContent.includes('Det gruppene fant')`)
