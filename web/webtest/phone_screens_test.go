@@ -79,7 +79,9 @@ func TestScreensPhone(t *testing.T) {
 					})
 					d.showAnswers(3)
 				case "closing":
-					d.answerAll(func(j int) map[string]any { return map[string]any{"text": "Ta det opp med lederen", "follow_up": []int{j % 3}} })
+					d.answerAll(func(j int) map[string]any {
+						return map[string]any{"text": "Ta det opp med lederen", "follow_up": []int{j % 3}}
+					})
 				}
 				switch kind {
 				case "poll", "scale", "wordcloud", "closing":
