@@ -112,7 +112,7 @@ func registerSettings(s *settings) *options {
 		natsCert:      s.add("nats-cert", "STOPPUNKT_NATS_CERT", "", "client certificate file for TLS to the external NATS (with --nats-key)"),
 		natsKey:       s.add("nats-key", "STOPPUNKT_NATS_KEY", "", "client key file for TLS to the external NATS (with --nats-cert)"),
 		replicas:      s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
-		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
+		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the host the page was opened on, or for a page opened on localhost this machine's LAN address)"),
 		origins:       s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
 		proxies:       s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
 		accessCode:    s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
