@@ -43,6 +43,10 @@ type Config struct {
 	AccessCode string
 	// Conn sets websocket connection limits.
 	Conn client.Config
+	// AccessibilityContact is the operator's contact line on the
+	// accessibility statement (/accessibility): an e-mail or web address,
+	// or a short text. Empty: the page says to ask whoever runs the server.
+	AccessibilityContact string
 	// TimeZone dates reports; nil is UTC.
 	TimeZone *time.Location
 }
