@@ -474,7 +474,7 @@ export default {
   'joinwarn.text': 'Det peger på {host}, som kun virker på denne computer. Forbind computeren med det samme netværk som deltagerne (for eksempel stedets trådløse net), og genindlæs denne side og storskærmen, eller start Stoppunkt med --public-url sat til en adresse, som telefonerne kan nå.',
   'a11y.link': 'Tilgængelighed',
   'a11y.page_title': 'Stoppunkt – tilgængelighedserklæring',
-  'a11y.title': 'Tilgængelighedserklæring',
+  'a11y.title': 'Tilgængeligheds\u00aderklæring',
   'a11y.intro': 'Denne erklæring handler om Stoppunkt, softwaren bag denne tjeneste: siderne, deltagerne bruger på telefonen, siderne for den, der leder sessionen, storskærmen og siderne til udskrift. Organisationen, der driver denne server, bestemmer, hvordan den bruges.',
   'a11y.status_title': 'Hvor tilgængelig Stoppunkt er',
   'a11y.status': 'Stoppunkt er lavet til at opfylde retningslinjerne for tilgængeligt webindhold (WCAG) 2.1 på niveau AA. De fleste krav er opfyldt. De mangler, vi kender til, står nedenfor, så indtil videre er kravene delvist opfyldt.',
@@ -497,7 +497,6 @@ export default {
   'a11y.complaints': 'Hvis du ikke får svar eller ikke er tilfreds med svaret, kan du klage til tilsynsmyndigheden: i Danmark Digitaliseringsstyrelsen, i Norge Tilsynet for universell utforming av IKT (i Digdir).',
   'a11y.operators': 'Til driftsansvarlige: offentlige organisationer offentliggør deres egen erklæring for de værktøjer, de bruger (i Danmark med WAS-værktøjet, i Norge i uustatus), og denne side kan være grundlaget. Kontaktlinjen ovenfor sættes med --accessibility-contact.',
   'a11y.reviewed_title': 'Senest gennemgået',
-  'a11y.reviewed': 'Senest kontrolleret mod softwaren:',
 
   'sheet.page_title': 'Stoppunkt – ark til udskrift',
   'sheet.to_overview': 'Tilbage til overblikket',

@@ -498,7 +498,6 @@ export default {
   'a11y.complaints': 'If you get no answer, or are not content with it, you can complain to the authority that oversees accessibility: in Norway the Authority for Universal Design of ICT (Tilsynet for universell utforming av IKT, at Digdir), in Denmark the Agency for Digital Government (Digitaliseringsstyrelsen).',
   'a11y.operators': 'For operators: public bodies publish their own statement for the tools they use (in Norway in uustatus, in Denmark with the WAS tool), and this page can be the basis for it. The contact line above is set with --accessibility-contact.',
   'a11y.reviewed_title': 'Last review',
-  'a11y.reviewed': 'Last checked against the software:',
 
   'sheet.page_title': 'Stoppunkt – sheet to print',
   'sheet.to_overview': 'Back to the overview',

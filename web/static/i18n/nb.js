@@ -474,7 +474,7 @@ export default {
   'joinwarn.text': 'Den peker til {host}, som bare virker på denne datamaskinen. Koble datamaskinen til samme nett som deltakerne (for eksempel det trådløse nettet der dere er), og last inn denne siden og storskjermen på nytt, eller start Stoppunkt med --public-url satt til en adresse telefonene når.',
   'a11y.link': 'Tilgjengelighet',
   'a11y.page_title': 'Stoppunkt – tilgjengelighetserklæring',
-  'a11y.title': 'Tilgjengelighetserklæring',
+  'a11y.title': 'Tilgjengelighets\u00aderklæring',
   'a11y.intro': 'Denne erklæringen gjelder Stoppunkt, programvaren bak denne tjenesten: sidene deltakerne bruker på mobilen, sidene for den som leder økta, storskjermen og sidene for utskrift. Virksomheten som driver denne serveren, bestemmer hvordan den brukes.',
   'a11y.status_title': 'Hvor tilgjengelig Stoppunkt er',
   'a11y.status': 'Stoppunkt er laget for å oppfylle retningslinjene for tilgjengelig webinnhold (WCAG) 2.1 på nivå AA. De fleste kravene er oppfylt. Manglene vi kjenner til, står nedenfor, så foreløpig er kravene delvis oppfylt.',
@@ -497,7 +497,6 @@ export default {
   'a11y.complaints': 'Hvis du ikke får svar, eller ikke er fornøyd med svaret, kan du klage til tilsynsmyndigheten: i Norge Tilsynet for universell utforming av IKT (i Digdir), i Danmark Digitaliseringsstyrelsen.',
   'a11y.operators': 'For driftere: offentlige virksomheter publiserer sin egen erklæring for verktøyene de bruker (i Norge i uustatus, i Danmark med WAS-værktøjet), og denne siden kan være grunnlaget. Kontaktlinjen ovenfor settes med --accessibility-contact.',
   'a11y.reviewed_title': 'Sist gjennomgått',
-  'a11y.reviewed': 'Sist kontrollert mot programvaren:',
 
   'sheet.page_title': 'Stoppunkt – ark til utskrift',
   'sheet.to_overview': 'Tilbake til oversikten',

@@ -30,8 +30,10 @@ function draw() {
     const main = document.querySelector('main');
     main.parentNode.insertBefore(box, main);
   }
-  box.replaceChildren(h('strong', {}, t('joinwarn.title')), ' ',
-    t('joinwarn.text', { host: new URL(link).host }));
+  // Settings such as --public-url are typed as they are, on one line.
+  const text = t('joinwarn.text', { host: new URL(link).host }).split(/(--[a-z][a-z-]*)/)
+    .map((part, i) => (i % 2 ? h('code', {}, part) : part));
+  box.replaceChildren(h('strong', {}, t('joinwarn.title')), h('p', {}, text));
   box.hidden = false;
 }
 

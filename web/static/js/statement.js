@@ -15,7 +15,14 @@ function contactNode(text) {
   return text;
 }
 
+/** codeFlags shows settings such as --accessibility-contact as code, on one line. */
+function codeFlags(el) {
+  const parts = el.textContent.split(/(--[a-z][a-z-]*)/);
+  if (parts.length > 1) el.replaceChildren(...parts.map((p, i) => (i % 2 ? h('code', {}, p) : p)));
+}
+
 function draw() {
+  for (const el of document.querySelectorAll('.statement [data-i18n]')) codeFlags(el);
   const box = clear($('#contact'));
   box.hidden = !contact;
   $('#contact-intro').hidden = !contact;
