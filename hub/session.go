@@ -33,8 +33,9 @@ type Session struct {
 	hub  *Hub
 	conn Conn
 	addr string
-	// joinBase starts the join link in staff welcomes (SetJoinBase).
-	joinBase string
+	// joinBase gives the start of the join link in staff welcomes
+	// (SetJoinBase); nil: none.
+	joinBase func() string
 
 	// Set by the hello, before the session is attached and visible to the
 	// runner's fan-out; never changed afterwards.
@@ -64,9 +65,10 @@ func (h *Hub) Connect(conn Conn, addr string) *Session {
 
 // SetJoinBase gives the session the base of the room's join link
 // (scheme://host[:port], as worked out for the request that opened the
-// connection); staff welcomes then carry join_url. Call it before the
-// connection's first frame is handled.
-func (s *Session) SetJoinBase(base string) { s.joinBase = base }
+// connection); staff welcomes then carry join_url. base is called once,
+// for a staff hello only. Call SetJoinBase before the connection's first
+// frame is handled.
+func (s *Session) SetJoinBase(base func() string) { s.joinBase = base }
 
 // HelloTimeout is how long the connection may wait for its hello.
 func (s *Session) HelloTimeout() time.Duration { return s.hub.cfg.HelloTimeout }
@@ -293,8 +295,10 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	}
 	s.role, s.aud = hello.Role, room.AudienceOf(hello.Role)
 	r.view(func(st *room.State) { w.Code = st.Code })
-	if s.joinBase != "" && hello.Role != wire.RoleParticipant {
-		w.JoinURL = s.joinBase + "/j/" + w.Code
+	if s.joinBase != nil && hello.Role != wire.RoleParticipant {
+		if base := s.joinBase(); base != "" {
+			w.JoinURL = base + "/j/" + w.Code
+		}
 	}
 	s.runner = r
 	s.hub.metrics.Connections.WithLabelValues("pending").Dec()

@@ -89,8 +89,12 @@ func (s *Server) mayCreate(c *gin.Context) bool {
 // phones open: the configured public URL, the request's own host, or this
 // machine's LAN address when the request came to localhost
 // (publicurl.Choose has the rule).
-func (s *Server) joinBase(c *gin.Context) string {
-	req := s.linkRequest(c)
+func (s *Server) joinBase(c *gin.Context) string { return s.joinBaseFor(s.linkRequest(c)) }
+
+// joinBaseFor is joinBase for a request's link details. It reads the
+// machine's interfaces (a few system calls) only for a request to
+// localhost.
+func (s *Server) joinBaseFor(req publicurl.Request) string {
 	var lan []netip.Addr
 	if s.cfg.PublicURL == "" && s.cfg.LAN != nil && publicurl.Local(req.Host) {
 		lan = s.cfg.LAN()
