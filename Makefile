@@ -47,6 +47,16 @@ browser-deps:
 		mkdir -p "$(AXE_DIR)" && npm install --prefix "$(AXE_DIR)" --no-audit --no-fund --silent axe-core@4; \
 	fi
 
+## screens: the browser tests that take screenshots (every TestScreens...
+## in web/webtest) write them to bin/screens/ (not committed), to be looked
+## at. Same browser and axe-core as unit.
+.PHONY: screens
+screens: browser-deps
+	mkdir -p bin/screens
+	STOPPUNKT_CHROMIUM="$(CHROMIUM)" STOPPUNKT_AXE="$(abspath $(AXE_DIR))/node_modules/axe-core/axe.min.js" \
+	STOPPUNKT_REQUIRE_BROWSER=1 STOPPUNKT_SHOTS="$(CURDIR)/bin/screens" \
+		$(GO) test -count=1 -timeout 30m -run 'Screens' ./web/webtest/
+
 ## fuzz: a short run of every fuzz target, each of a number of executions
 ## that takes 5-15 seconds on a small machine (a long run for all of them:
 ## FUZZTIME=2000000x make fuzz). Counts, not durations: Go 1.26's fuzzing

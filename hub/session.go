@@ -33,6 +33,9 @@ type Session struct {
 	hub  *Hub
 	conn Conn
 	addr string
+	// joinBase gives the start of the join link in staff welcomes
+	// (SetJoinBase); nil: none.
+	joinBase func() string
 
 	// Set by the hello, before the session is attached and visible to the
 	// runner's fan-out; never changed afterwards.
@@ -59,6 +62,13 @@ func (h *Hub) Connect(conn Conn, addr string) *Session {
 	h.metrics.Connections.WithLabelValues("pending").Inc()
 	return s
 }
+
+// SetJoinBase gives the session the base of the room's join link
+// (scheme://host[:port], as worked out for the request that opened the
+// connection); staff welcomes then carry join_url. base is called once,
+// for a staff hello only. Call SetJoinBase before the connection's first
+// frame is handled.
+func (s *Session) SetJoinBase(base func() string) { s.joinBase = base }
 
 // HelloTimeout is how long the connection may wait for its hello.
 func (s *Session) HelloTimeout() time.Duration { return s.hub.cfg.HelloTimeout }
@@ -285,6 +295,11 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	}
 	s.role, s.aud = hello.Role, room.AudienceOf(hello.Role)
 	r.view(func(st *room.State) { w.Code = st.Code })
+	if s.joinBase != nil && hello.Role != wire.RoleParticipant {
+		if base := s.joinBase(); base != "" {
+			w.JoinURL = base + "/j/" + w.Code
+		}
+	}
 	s.runner = r
 	s.hub.metrics.Connections.WithLabelValues("pending").Dec()
 	s.hub.metrics.Connections.WithLabelValues(s.role).Inc()

@@ -48,12 +48,15 @@ type sheetRoom struct {
 	QRURL          string `json:"qr_url"`
 }
 
+// sheet lists the event's rooms. The overview and sheet links are for the
+// organizer who asked (ownURL); every room's links are handed out to
+// facilitators and phones on other machines, so they use the join base.
 func (s *Server) sheet(c *gin.Context, rec *hub.EventRecord, key string) eventSheet {
-	base := s.publicURL(c)
+	own, base := s.ownURL(c), s.joinBase(c)
 	out := eventSheet{Event: rec.ID, Name: rec.Name, Plan: rec.Plan, Closed: rec.Closed,
 		ExpiresAt:   time.UnixMilli(rec.ExpiresAt).UTC(),
-		OverviewURL: base + "/e/" + rec.ID + "#key=" + key,
-		SheetURL:    base + "/e/" + rec.ID + "/sheet#key=" + key}
+		OverviewURL: own + "/e/" + rec.ID + "#key=" + key,
+		SheetURL:    own + "/e/" + rec.ID + "/sheet#key=" + key}
 	for _, r := range rec.Rooms {
 		rk := hub.DeriveRoomKey(key, r.Room)
 		out.Rooms = append(out.Rooms, sheetRoom{Name: r.Name, Room: r.Room, Code: r.Code,

@@ -17,8 +17,10 @@ const qrSize = 512
 
 // handleQR serves the join link of a code for the big screen:
 // /qr/CODE.png is its QR code, /qr/CODE.txt the link itself as text, so
-// that the screen can print exactly what the QR code holds. The link uses
-// the public URL, or the request's host when none is configured. Any
+// that the screen can print exactly what the QR code holds. The link
+// starts with the same base as every join link made for this request
+// (joinBase: the public URL, the request's host, or this machine's LAN
+// address when the big screen was opened on localhost). Any
 // well-formed code gets an answer, whether or not a room has it, so that
 // the route tells nobody which codes exist.
 func (s *Server) handleQR(c *gin.Context) {
@@ -29,7 +31,7 @@ func (s *Server) handleQR(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no such file"))
 		return
 	}
-	link := s.publicURL(c) + "/j/" + code
+	link := s.joinBase(c) + "/j/" + code
 	c.Header("Cache-Control", "private, max-age=600")
 	c.Header("X-Content-Type-Options", "nosniff")
 	if ext == "txt" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/publicurl"
 )
 
 // createRoomRequest is the body of POST /api/rooms.
@@ -56,10 +58,10 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	base := s.publicURL(c)
+	base := s.ownURL(c)
 	c.JSON(http.StatusCreated, createRoomResponse{
 		Room: created.RoomID, Code: created.Code, Key: created.Key,
-		JoinURL:        base + "/j/" + created.Code,
+		JoinURL:        s.joinBase(c) + "/j/" + created.Code,
 		FacilitatorURL: base + "/f/" + created.RoomID + "#key=" + created.Key,
 		PresenterURL:   base + "/p/" + created.RoomID + "#key=" + hub.PresenterKey(created.Key),
 		ExpiresAt:      created.ExpiresAt,
@@ -83,14 +85,40 @@ func (s *Server) mayCreate(c *gin.Context) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessCode)) == 1
 }
 
-// publicURL is the configured public URL, or the request's own origin.
-func (s *Server) publicURL(c *gin.Context) string {
-	if s.cfg.PublicURL != "" {
-		return strings.TrimRight(s.cfg.PublicURL, "/")
+// joinBase is the base of the join links made for this request, which
+// phones open: the configured public URL, the request's own host, or this
+// machine's LAN address when the request came to localhost
+// (publicurl.Choose has the rule).
+func (s *Server) joinBase(c *gin.Context) string { return s.joinBaseFor(s.linkRequest(c)) }
+
+// joinBaseFor is joinBase for a request's link details. It reads the
+// machine's interfaces (a few system calls) only for a request to
+// localhost.
+func (s *Server) joinBaseFor(req publicurl.Request) string {
+	var lan []netip.Addr
+	if s.cfg.PublicURL == "" && s.cfg.LAN != nil && publicurl.Local(req.Host) {
+		lan = s.cfg.LAN()
 	}
-	scheme := "http"
+	return publicurl.Choose(s.cfg.PublicURL, req, lan)
+}
+
+// ownURL is the base of links for the person who asked (their dashboard,
+// big screen or event overview): the configured public URL, or the
+// address they asked on, so that they stay on the origin their browser
+// keeps their rooms under.
+func (s *Server) ownURL(c *gin.Context) string {
+	return publicurl.Choose(s.cfg.PublicURL, s.linkRequest(c), nil)
+}
+
+func (s *Server) linkRequest(c *gin.Context) publicurl.Request {
+	req := publicurl.Request{Scheme: "http", Host: c.Request.Host}
 	if c.Request.TLS != nil {
-		scheme = "https"
+		req.Scheme = "https"
 	}
-	return scheme + "://" + c.Request.Host
+	if a, ok := c.Request.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, port, err := net.SplitHostPort(a.String()); err == nil {
+			req.Port = port
+		}
+	}
+	return req
 }

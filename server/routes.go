@@ -15,6 +15,7 @@ func (s *Server) routes() {
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.deps.Metrics, promhttp.HandlerOpts{})))
 
 	api := e.Group("/api")
+	api.GET("/accessibility", s.handleAccessibility)
 	api.GET("/plans", s.handlePlanList)
 	api.GET("/plans/:id", s.handlePlanGet)
 	api.POST("/plans", s.handlePlanUpload)

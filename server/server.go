@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -23,8 +24,14 @@ import (
 // Config is the server's part of the configuration, filled in by cmd.
 type Config struct {
 	// PublicURL is the address people reach this server at; join links and
-	// QR codes point there. Empty: derived from each request's host.
+	// QR codes point there. Empty: chosen per request by publicurl.Choose,
+	// from the request's host and LAN.
 	PublicURL string
+	// LAN lists the addresses of this machine that phones on its network
+	// could reach the server at, best first (publicurl.Finder.Addrs, set in
+	// cmd). Join links made for a page opened on localhost use the first.
+	// Nil: none known; such links keep the request's host.
+	LAN func() []netip.Addr
 	// AllowedOrigins are extra origins (scheme://host[:port]) allowed to
 	// open websockets, besides the server's own host and PublicURL.
 	AllowedOrigins []string
@@ -36,6 +43,10 @@ type Config struct {
 	AccessCode string
 	// Conn sets websocket connection limits.
 	Conn client.Config
+	// AccessibilityContact is the operator's contact line on the
+	// accessibility statement (/accessibility): an e-mail or web address,
+	// or a short text. Empty: the page says to ask whoever runs the server.
+	AccessibilityContact string
 	// TimeZone dates reports; nil is UTC.
 	TimeZone *time.Location
 }

@@ -44,6 +44,7 @@ func (s *Server) staticRoutes() {
 	s.getAndHead("/", page("index.html"))
 	s.getAndHead("/j/:code", page("index.html"))
 	s.getAndHead("/new", page("new.html"))
+	s.getAndHead("/accessibility", page("accessibility.html"))
 	s.getAndHead("/f/:room", page("facilitator.html"))
 	s.getAndHead("/p/:room", page("presenter.html"))
 	s.getAndHead("/e/:event", page("event.html"))

@@ -34,13 +34,17 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 		// origin, 400 for a bad handshake).
 		return
 	}
-	addr := c.ClientIP()
+	addr, link := c.ClientIP(), s.linkRequest(c)
 	cfg := s.cfg.Conn
 	cfg.OnSlow = s.deps.Hub.SlowDropped
 	// Serve returns at once; the connection outlives this handler, which
 	// lets the HTTP server's buffers for the request go.
 	client.Serve(s.baseCtx, sock, cfg, func(conn *client.Conn) client.Handler {
-		return s.deps.Hub.Connect(conn, addr)
+		sess := s.deps.Hub.Connect(conn, addr)
+		// Worked out only for staff, whose welcome carries the join link;
+		// a join storm of phones does not read the interfaces.
+		sess.SetJoinBase(func() string { return s.joinBaseFor(link) })
+		return sess
 	})
 }
 

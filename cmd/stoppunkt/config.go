@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stoppunkt/stoppunkt/server/instance"
 )
@@ -99,6 +101,7 @@ type options struct {
 	joinRate, messageRate, failureRate, pprofAddr, shutdownDelay, releaseMemory        *string
 	natsCreds, natsCA, natsCert, natsKey                                               *string
 	timeZone                                                                           *string
+	a11yContact                                                                        *string
 }
 
 func registerSettings(s *settings) *options {
@@ -112,7 +115,7 @@ func registerSettings(s *settings) *options {
 		natsCert:      s.add("nats-cert", "STOPPUNKT_NATS_CERT", "", "client certificate file for TLS to the external NATS (with --nats-key)"),
 		natsKey:       s.add("nats-key", "STOPPUNKT_NATS_KEY", "", "client key file for TLS to the external NATS (with --nats-cert)"),
 		replicas:      s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
-		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the request's host)"),
+		publicURL:     s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the host the page was opened on, or for a page opened on localhost this machine's LAN address)"),
 		origins:       s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
 		proxies:       s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
 		accessCode:    s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
@@ -130,6 +133,7 @@ func registerSettings(s *settings) *options {
 		shutdownDelay: s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
 		pprofAddr:     s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
 		timeZone:      s.add("time-zone", "STOPPUNKT_TIME_ZONE", "Europe/Oslo", "IANA time zone that reports give dates and times in (e.g. Europe/Copenhagen, UTC)"),
+		a11yContact:   s.add("accessibility-contact", "STOPPUNKT_ACCESSIBILITY_CONTACT", "", "contact line on the accessibility statement (/accessibility): an e-mail or web address, or a short text, where people report barriers; empty: the page tells them to ask whoever runs the server"),
 		releaseMemory: s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
 	}
 }
@@ -228,6 +232,9 @@ func (o *options) config() (instance.Config, error) {
 	if cfg.Server.TimeZone, err = parseTimeZone(*o.timeZone); err != nil {
 		return cfg, err
 	}
+	if cfg.Server.AccessibilityContact, err = parseContact(*o.a11yContact); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -282,6 +289,21 @@ func parseTimeZone(v string) (*time.Location, error) {
 		return nil, configError("time-zone", "%q is not a known time zone (such as Europe/Oslo or UTC)", v)
 	}
 	return loc, nil
+}
+
+// parseContact checks the accessibility contact line: one line of at most
+// 200 characters.
+func parseContact(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) > 200 {
+		return "", configError("accessibility-contact", "must be at most 200 characters")
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return "", configError("accessibility-contact", "must be one line of text")
+		}
+	}
+	return v, nil
 }
 
 func parsePositive(name, v string) (float64, error) {

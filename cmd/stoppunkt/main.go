@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,6 +24,7 @@ import (
 	_ "time/tzdata"
 
 	"github.com/stoppunkt/stoppunkt/server/instance"
+	"github.com/stoppunkt/stoppunkt/server/publicurl"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -55,9 +58,26 @@ func exitCode(err error) int {
 	return 1
 }
 
+// machine is what run reads from the machine it runs on besides its
+// settings; tests give their own.
+type machine struct {
+	// interfaces lists the network interfaces (publicurl.System).
+	interfaces func() ([]publicurl.Interface, error)
+}
+
+// lan finds the addresses phones could reach a server listening on addr at.
+func (m machine) lan(addr string) publicurl.Finder {
+	return publicurl.Finder{Listen: addr, Interfaces: m.interfaces}
+}
+
 // run is the whole program; tests call it with their own arguments and
 // environment and cancel ctx to stop it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runOn(ctx, machine{interfaces: publicurl.System}, args, getenv, stdout, stderr)
+}
+
+// runOn is run on a given machine.
+func runOn(ctx context.Context, m machine, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "plan" {
 		if code := runPlanCommand(args[1:], stdout, stderr); code != 0 {
 			return exitError{code}
@@ -80,6 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	lan := m.lan(cfg.Addr)
+	cfg.Server.LAN = lan.Addrs
 	logger := newLogger(stderr, *opts.logFormat, *opts.logLevel)
 	if cfg.Name == "" {
 		cfg.Name, _ = os.Hostname()
@@ -99,7 +121,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if !in.Embedded() {
 		where = "external NATS"
 	}
-	fmt.Fprintf(stdout, "Stoppunkt %s is running (%s).\nOpen the dashboard: %s/\n", version, where, dashboardURL(in.URL(), cfg.Server.PublicURL))
+	fmt.Fprintf(stdout, "Stoppunkt %s is running (%s).\n", version, where)
+	fmt.Fprint(stdout, startMessage(in.URL(), cfg.Addr, cfg.Server.PublicURL, lan.Addrs()))
 	select {
 	case <-ctx.Done():
 		logger.Info("shutting down: draining connections")
@@ -117,6 +140,41 @@ func waitErr(in *instance.Instance) <-chan error {
 	ch := make(chan error, 1)
 	go func() { ch <- in.Wait() }()
 	return ch
+}
+
+// startMessage says where the facilitator starts (/new) and where phones
+// join, by the same rule as the join links (publicurl.Choose) for a page
+// opened at the first address. listenURL is the server's own URL, listen
+// its --addr, lan the machine's reachable addresses. When phones cannot
+// reach the join address, it says why and what to do.
+func startMessage(listenURL, listen, public string, lan []netip.Addr) string {
+	dash := dashboardURL(listenURL, public)
+	u, _ := url.Parse(dash)
+	own, _ := url.Parse(listenURL)
+	req := publicurl.Request{Scheme: u.Scheme, Host: u.Host, Port: own.Port()}
+	join := publicurl.Choose(public, req, lan)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Start a session: %s/new\n", dash)
+	jh, _ := url.Parse(join)
+	if !publicurl.Local(jh.Host) {
+		fmt.Fprintf(&b, "Phones join at %s (the room code is on the big screen).\n", join)
+		if public == "" && publicurl.Local(req.Host) && len(lan) > 1 {
+			var others []string
+			for _, a := range lan[1:min(len(lan), 4)] {
+				others = append(others, publicurl.Choose("", req, []netip.Addr{a}))
+			}
+			fmt.Fprintf(&b, "If phones cannot open it, this machine also has %s.\n", strings.Join(others, ", "))
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, "Phones join at %s, which only this machine can open.\n", join)
+	if loopbackOnly(listen) {
+		_, port, _ := net.SplitHostPort(listen)
+		fmt.Fprintf(&b, "To let phones join, listen on every address (--addr :%s) or set --public-url to an address their phones reach.\n", port)
+	} else {
+		fmt.Fprintf(&b, "To let phones join, connect this machine to the participants' network (such as the venue's Wi-Fi), or set --public-url to an address their phones reach.\n")
+	}
+	return b.String()
 }
 
 // dashboardURL makes the listen address clickable: ":8080" becomes

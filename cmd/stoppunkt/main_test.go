@@ -173,8 +173,13 @@ func TestRunServesDrainsAndKeepsData(t *testing.T) {
 	}, &hc, &hc); err != nil || hc.String() != "ok\n" {
 		t.Fatalf("healthcheck: %q %v", hc.String(), err)
 	}
-	if !strings.Contains(out.String(), "Open the dashboard: http://"+addr+"/") {
-		t.Fatalf("start message: %s", out.String())
+	// Listening on loopback only, the start message says phones cannot
+	// join and how to let them.
+	for _, want := range []string{"Start a session: http://" + addr + "/new\n",
+		"Phones join at http://" + addr + ", which only this machine can open.", "--addr :"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("start message lacks %q: %s", want, out.String())
+		}
 	}
 	resp, err := http.Post("http://"+addr+"/api/rooms", "application/json", strings.NewReader(`{"plan":"avvergingsplikten-45"}`))
 	if err != nil {

@@ -132,10 +132,14 @@ type Hello struct {
 
 // Welcome answers a hello.
 type Welcome struct {
-	Protocol    int    `json:"protocol"`
-	Role        string `json:"role"`
-	Room        string `json:"room"`
-	Code        string `json:"code"`
+	Protocol int    `json:"protocol"`
+	Role     string `json:"role"`
+	Room     string `json:"room"`
+	Code     string `json:"code"`
+	// JoinURL is the link phones join the room by, to staff (facilitator
+	// and presenter): the same as /qr/CODE.txt for the request that opened
+	// the connection.
+	JoinURL     string `json:"join_url,omitempty"`
 	Participant string `json:"participant,omitempty"`
 	// Token is sent once, when a participant first joins.
 	Token string `json:"token,omitempty"`

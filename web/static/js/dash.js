@@ -15,6 +15,7 @@ import { drawQueue } from './dash-queue.js';
 import { drawGroups, drawPeople, drawBadges, setRoster, applyRosterChanges } from './dash-people.js';
 import { drawRoomTools } from './dash-room.js';
 import { Notice } from './notice.js';
+import { showJoinWarning } from './join-warning.js';
 
 const dash = {
   room: location.pathname.split('/')[2] || '',
@@ -89,6 +90,7 @@ function onFrame(f) {
   const d = f.data || {};
   const s = dash.state;
   switch (f.type) {
+    case 'welcome': showJoinWarning(d); return;
     case 'snapshot':
       Object.assign(s, { room: d.room, step: d.step, timer: d.timer, results: d.results, progress: d.progress,
         groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
