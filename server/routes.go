@@ -20,6 +20,7 @@ func (s *Server) routes() {
 	api.GET("/plans/:id", s.handlePlanGet)
 	api.POST("/plans", s.handlePlanUpload)
 	api.POST("/rooms", s.handleRoomCreate)
+	api.GET("/rooms/:room", s.handleRoomInfo)
 	api.GET("/rooms/:room/report", s.handleRoomReport)
 	api.DELETE("/rooms/:room", s.handleRoomDelete)
 	api.POST("/events", s.handleEventCreate)

@@ -1,0 +1,58 @@
+package server
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/stoppunkt/stoppunkt/hub/room"
+)
+
+// roomInfo is what GET /api/rooms/{room} tells the holder of the
+// facilitator key: enough for a list of one's rooms, nothing any
+// participant wrote.
+type roomInfo struct {
+	Room         string    `json:"room"`
+	Code         string    `json:"code"`
+	Title        string    `json:"title"`
+	Plan         string    `json:"plan"`
+	Language     string    `json:"language"`
+	Event        string    `json:"event,omitempty"`
+	Name         string    `json:"name,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	Step         int       `json:"step"`
+	Steps        int       `json:"steps"`
+	Participants int       `json:"participants"`
+	Locked       bool      `json:"locked"`
+	Ended        bool      `json:"ended"`
+}
+
+// handleRoomInfo answers whether a room still exists and where it stands,
+// for the facilitator key in the Authorization header.
+func (s *Server) handleRoomInfo(c *gin.Context) {
+	var info roomInfo
+	err := s.deps.Hub.WithRoom(c.Request.Context(), c.Param("room"), bearer(c), func(st *room.State) {
+		info = roomInfo{
+			Room: st.RoomID, Code: st.Code, Title: st.Plan.Title, Plan: st.Plan.ID, Language: st.Plan.Language,
+			Event: st.Event, Name: st.Name,
+			CreatedAt: s.inZone(st.CreatedAt), ExpiresAt: s.inZone(st.ExpiresAt),
+			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended,
+		}
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(200, info)
+}
+
+// inZone is a room's time in milliseconds, in the server's time zone.
+func (s *Server) inZone(ms int64) time.Time {
+	t := time.UnixMilli(ms)
+	if s.cfg.TimeZone != nil {
+		t = t.In(s.cfg.TimeZone)
+	}
+	return t
+}
