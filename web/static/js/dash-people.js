@@ -139,7 +139,7 @@ export function drawGroups(dash) {
   keepFocus(root, () => {
     clear(root);
     // Forming groups.
-    const size = h('input', { type: 'number', id: 'group-size', min: 2, max: 5, data: { fk: 'size' },
+    const size = h('input', { type: 'number', id: 'group-size', min: 2, max: 5, data: { fk: 'size' }, disabled: ended,
       value: String(ui.size || (c && c.group_size) || 3), on: { input: (e) => { ui.size = Number(e.target.value); } } });
     const anySubmitted = groups.some((g) => g.submitted);
     root.append(h('form', { class: 'group-form', on: { submit: async (e) => {
@@ -172,7 +172,7 @@ export function drawGroups(dash) {
 function groupCard(dash, g, groups) {
   const ui = dash.ui;
   const titleId = 'group-' + g.id;
-  const pick = h('input', { type: 'checkbox', id: 'merge-' + g.id, checked: ui.merge.has(g.id), data: { fk: 'merge:' + g.id },
+  const pick = h('input', { type: 'checkbox', id: 'merge-' + g.id, checked: ui.merge.has(g.id), data: { fk: 'merge:' + g.id }, disabled: dash.ended(),
     on: { change: (e) => { if (e.target.checked) ui.merge.add(g.id); else ui.merge.delete(g.id); drawGroups(dash); } } });
   const card = h('section', { class: 'group-card', attrs: { 'aria-labelledby': titleId } },
     h('h3', { id: titleId }, t('shared.group', { n: g.id }), ' ',
@@ -181,7 +181,7 @@ function groupCard(dash, g, groups) {
     groups.length > 1 ? h('div', { class: 'check' }, pick, h('label', { htmlFor: pick.id, text: t('groups.pick_merge') })) : null);
   const ul = h('ul', { class: 'members' });
   for (const pid of g.members) {
-    const sel = h('select', { id: `move-${pid}`, data: { fk: 'movesel:' + pid } },
+    const sel = h('select', { id: `move-${pid}`, data: { fk: 'movesel:' + pid }, disabled: dash.ended() },
       h('option', { value: '', text: t('groups.move_to') }),
       groups.filter((o) => o.id !== g.id).map((o) => h('option', { value: String(o.id), text: t('shared.group', { n: o.id }) })),
       h('option', { value: '0', text: t('groups.new_group') }));

@@ -1,9 +1,11 @@
 // The moderation queue on the dashboard: open answers, closing thoughts,
 // group texts and proposed actions. The facilitator approves, hides or
-// stars them, puts approved ones on the big screen (one, or up to four side
-// by side) and combines duplicate actions. Nothing reaches the big screen
-// unapproved: the server refuses it, and this page only offers "show" on
-// approved items.
+// stars them, puts approved ones on the big screen (one, or up to six side
+// by side, for this step or kept on every step) and combines duplicate
+// actions. Nothing reaches the big screen unapproved: the server refuses
+// it, and this page only offers "show" on approved items. An item approved
+// here stays where it is in the list, with "show on big screen" in the
+// place of "approve", until the filter changes.
 
 import { h, $, clear, keepFocus } from './dom.js';
 import { t } from './i18n.js';
@@ -19,11 +21,12 @@ export function drawQueue(dash) {
   const ui = dash.ui;
   ui.filter = ui.filter || 'pending';
   ui.selected = ui.selected || new Set();
+  ui.kept = ui.kept || new Set(); // approved in this view: they stay in place
   const items = [...s.queue.values()].filter((it) => !it.merged_into).sort((a, b) => a.step - b.step || num(a.id) - num(b.id));
   for (const id of [...ui.selected]) if (!s.queue.has(id) || s.queue.get(id).merged_into) ui.selected.delete(id);
   const onScreen = new Set(((s.screen && s.screen.items) || []).map((it) => it.id));
   const count = (f) => items.filter((it) => f === 'all' || (it.status || 'pending') === f).length;
-  const shown = items.filter((it) => ui.filter === 'all' || (it.status || 'pending') === ui.filter);
+  const shown = items.filter((it) => ui.filter === 'all' || (it.status || 'pending') === ui.filter || ui.kept.has(it.id));
 
   keepFocus(root, () => {
     clear(root);
@@ -32,7 +35,7 @@ export function drawQueue(dash) {
     for (const f of FILTERS) {
       filters.append(h('button', { type: 'button', class: 'filter', data: { fk: 'filter:' + f },
         attrs: { 'aria-pressed': ui.filter === f ? 'true' : 'false' },
-        on: { click: () => { ui.filter = f; drawQueue(dash); } } }, t('queue.f_' + f), ' ', h('span', { class: 'count', text: String(count(f)) })));
+        on: { click: () => { ui.filter = f; ui.kept.clear(); drawQueue(dash); } } }, t('queue.f_' + f), ' ', h('span', { class: 'count', text: String(count(f)) })));
     }
     root.append(filters);
     if (!shown.length) {
@@ -55,8 +58,16 @@ function screenBox(dash, onScreen) {
   box.append(h('p', {}, h('strong', { text: t('queue.on_screen') }), ' ',
     h('span', { class: 'badge info', text: t(sc.layout === 'side-by-side' ? 'queue.side_by_side' : 'queue.single') })));
   box.append(h('ul', { class: 'screen-list' }, sc.items.map((it) => h('li', { attrs: { lang: dash.lang() } }, short(it.text)))));
-  box.append(h('button', { type: 'button', class: 'secondary', data: { fk: 'clear-screen' }, text: t('queue.clear_screen'),
-    on: { click: () => dash.cmd('show', { items: [] }).catch(() => {}) } }));
+  const ended = dash.ended();
+  if (sc.pinned) {
+    box.append(h('p', { class: 'hint', text: t('queue.pinned') }));
+  } else {
+    const pin = h('input', { type: 'checkbox', id: 'pin-screen', checked: false, disabled: ended, data: { fk: 'pin' },
+      on: { change: () => dash.cmd('show', { items: sc.items.map((it) => it.id), layout: sc.layout, pin: true }).catch(() => {}) } });
+    box.append(h('div', { class: 'check' }, pin, h('label', { htmlFor: pin.id, text: t('queue.pin') })));
+  }
+  box.append(h('button', { type: 'button', class: 'secondary', data: { fk: 'clear-screen' }, text: t('queue.clear_screen'), disabled: ended,
+    on: { click: () => dash.cmd('show', sc.pinned ? { items: [], pin: true } : { items: [] }).catch(() => {}) } }));
   return box;
 }
 
@@ -82,20 +93,25 @@ function itemView(dash, it, onScreen) {
   }
   const act = (key, fk, fn, cls = 'secondary', extra = {}) => h('button', { type: 'button', class: cls, data: { fk: fk + ':' + it.id },
     attrs: { 'aria-describedby': textId, ...extra }, text: t(key), disabled: dash.ended() && fk !== 'sel', on: { click: fn } });
-  const moderate = (data) => dash.cmd('moderate', { item: it.id, ...data }).catch(() => {});
+  const moderate = (data) => {
+    if (data.status === 'approved') dash.ui.kept.add(it.id);
+    return dash.cmd('moderate', { item: it.id, ...data }).catch(() => {});
+  };
   const sel = h('input', { type: 'checkbox', id: 'sel-' + it.id, checked: dash.ui.selected.has(it.id), data: { fk: 'sel:' + it.id },
     attrs: { 'aria-describedby': textId },
     on: { change: (e) => { if (e.target.checked) dash.ui.selected.add(it.id); else dash.ui.selected.delete(it.id); drawQueue(dash); } } });
-  const buttons = h('div', { class: 'q-actions' },
-    h('div', { class: 'check' }, sel, h('label', { htmlFor: sel.id, text: t('queue.select') })));
+  const buttons = h('div', { class: 'q-actions' });
+  // The first button is the next step for the item: approve it, then
+  // show it, in the same place.
+  const pinned = !!(dash.state.screen && dash.state.screen.pinned);
   if (status !== 'approved') buttons.append(act('queue.approve', 'approve', () => moderate({ status: 'approved' }), 'primary'));
+  else if (onScreen) buttons.append(act('queue.take_off', 'off', () => dash.cmd('show', pinned ? { items: [], pin: true } : { items: [] }).catch(() => {})));
+  // While a pin is up, what is shown replaces the pin: it is what the screen shows.
+  else buttons.append(act('queue.show', 'show', () => dash.cmd('show', { items: [it.id], layout: 'single', pin: pinned || undefined }).catch(() => {}), 'primary'));
   if (status !== 'hidden') buttons.append(act('queue.hide', 'hide', () => moderate({ status: 'hidden' })));
   if (status === 'hidden') buttons.append(act('queue.restore', 'restore', () => moderate({ status: 'pending' })));
   buttons.append(act('queue.star', 'star', () => moderate({ starred: !it.starred }), 'secondary', { 'aria-pressed': it.starred ? 'true' : 'false' }));
-  if (status === 'approved') {
-    if (onScreen) buttons.append(act('queue.take_off', 'off', () => dash.cmd('show', { items: [] }).catch(() => {})));
-    else buttons.append(act('queue.show', 'show', () => dash.cmd('show', { items: [it.id], layout: 'single' }).catch(() => {}), 'primary'));
-  }
+  buttons.append(h('div', { class: 'check' }, sel, h('label', { htmlFor: sel.id, text: t('queue.select') })));
   art.append(buttons);
   return art;
 }
@@ -111,7 +127,8 @@ function selectionBar(dash) {
   bar.append(h('p', { class: 'sel-count', text: t('queue.selected', { count: sel.length, n: sel.length }) }));
   bar.append(h('button', { type: 'button', class: 'primary', data: { fk: 'side' }, text: t('queue.show_side'),
     disabled: ended || approved.length !== sel.length || sel.length > MAX_ON_SCREEN,
-    on: { click: () => dash.cmd('show', { items: sel.map((it) => it.id), layout: sel.length > 1 ? 'side-by-side' : 'single' })
+    on: { click: () => dash.cmd('show', { items: sel.map((it) => it.id), layout: sel.length > 1 ? 'side-by-side' : 'single',
+      pin: (s.screen && s.screen.pinned) || undefined })
       .then(() => { dash.ui.selected.clear(); drawQueue(dash); }).catch(() => {}) } }));
   if (actions.length >= 2) {
     bar.append(h('button', { type: 'button', class: 'secondary', data: { fk: 'combine' }, text: t('queue.combine'),

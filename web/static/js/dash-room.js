@@ -6,6 +6,7 @@
 
 import { h, $, confirmDialog, copyText } from './dom.js';
 import { t } from './i18n.js';
+import { rooms } from './my-rooms.js';
 
 const FORMATS = ['md', 'csv', 'xlsx', 'json'];
 
@@ -159,6 +160,7 @@ async function remove(dash, status) {
     if (res.status !== 204) throw new Error(String(res.status));
     dash.conn.stop();
     try { sessionStorage.removeItem('sp.key.' + dash.room); } catch { /* nothing kept */ }
+    rooms.forget(dash.room);
     dash.gone('dash.deleted_title', 'dash.deleted_text');
   } catch {
     status.textContent = t('roomp.delete_failed');

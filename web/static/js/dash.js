@@ -16,6 +16,9 @@ import { drawGroups, drawPeople, drawBadges, setRoster, applyRosterChanges } fro
 import { drawRoomTools } from './dash-room.js';
 import { Notice } from './notice.js';
 import { showJoinWarning } from './join-warning.js';
+import { rooms } from './my-rooms.js';
+import { readKey, forgetKey, askForKey } from './dash-enter.js';
+import { showPreviews, reloadPhonePreview, drawJoinControl } from './dash-preview.js';
 
 const dash = {
   room: location.pathname.split('/')[2] || '',
@@ -55,20 +58,19 @@ dash.stepTitle = (i) => (dash.plan && dash.plan.steps[i] ? dash.plan.steps[i].ti
 dash.lang = () => (dash.state.room && dash.state.room.language) || undefined;
 dash.ended = () => !!(dash.state.room && dash.state.room.ended);
 
-function readKey() {
-  const store = 'sp.key.' + dash.room;
-  const m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
-  if (m) {
-    dash.key = decodeURIComponent(m[1]);
-    try { sessionStorage.setItem(store, dash.key); } catch { /* private mode */ }
-    // Keep the key out of the address bar, where a shared screen shows it.
-    history.replaceState(null, '', location.pathname);
-  } else {
-    try { dash.key = sessionStorage.getItem(store) || ''; } catch { dash.key = ''; }
-  }
+/** reveals: the step has results to reveal (a closing only with follow-up choices). */
+const reveals = (c) => REVEALS.has(c.kind) && (c.kind !== 'closing' || !!(c.follow_up && c.follow_up.length));
+
+/** remember keeps the room in this browser's list, to come back to from /new. */
+function remember(opened) {
+  const r = dash.state.room;
+  if (!r) return;
+  rooms.remember({ room: dash.room, key: dash.key, code: r.code, title: r.title, plan: r.plan, language: r.language,
+    ended: !!r.ended, gone: false, opened: opened ? new Date().toISOString() : undefined });
 }
 
 function gone(titleKey, textKey) {
+  document.body.classList.add('no-room');
   $('#main').hidden = true;
   $('#gone').hidden = false;
   $('#gone-title').textContent = t(titleKey);
@@ -90,21 +92,30 @@ function onFrame(f) {
   const d = f.data || {};
   const s = dash.state;
   switch (f.type) {
-    case 'welcome': showJoinWarning(d); return;
-    case 'snapshot':
+    case 'welcome':
+      showJoinWarning(d);
+      dash.presenterKey = d.presenter_key || '';
+      showPreviews(dash, d.code, dash.presenterKey);
+      return;
+    case 'snapshot': {
+      const first = !s.room;
       Object.assign(s, { room: d.room, step: d.step, timer: d.timer, results: d.results, progress: d.progress,
         groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
       setRoster(dash, d.roster);
       loadPlan(d.room.plan);
+      remember(first);
       drawAll();
       if (d.announcement) dash.notice.set(d.announcement);
       return;
+    }
     case 'room': {
       const wasEnded = dash.ended();
       s.room = d;
       drawHeader();
       drawRoomTools(dash);
       if (d.ended !== wasEnded) {
+        remember(false);
+        drawJoinControl(dash);
         drawSteps();
         drawCurrent();
         drawQueue(dash);
@@ -133,16 +144,21 @@ function onFrame(f) {
       return;
     case 'groups': s.groups = d; drawGroups(dash); drawProgress(); drawBadges(dash); return;
     case 'item': s.queue.set(d.id, d); drawQueue(dash); return;
-    case 'screen': s.screen = d; drawQueue(dash); return;
+    case 'screen': s.screen = d; drawQueue(dash); drawJoinControl(dash); return;
     case 'announcement': dash.notice.set(d, true); return;
   }
 }
 
 function onState(state, detail) {
   showConnState(state, detail, (code) => {
-    if (code === 'deleted') gone('dash.deleted_title', 'dash.deleted_text');
-    else if (code === 'unauthorized' || code === 'not_found') gone('dash.badkey_title', 'dash.badkey_text');
-    else return false;
+    if (code === 'deleted' || code === 'not_found') {
+      if (rooms.get(dash.room)) rooms.remember({ room: dash.room, gone: true });
+      if (code === 'deleted') gone('dash.deleted_title', 'dash.deleted_text');
+      else gone('dash.badkey_title', 'dash.badkey_text');
+    } else if (code === 'unauthorized') {
+      forgetKey(dash.room);
+      askForKey(dash.room, 'dash.enter_wrong');
+    } else return false;
     return true;
   });
 }
@@ -155,6 +171,7 @@ function drawAll() {
   drawGroups(dash);
   drawPeople(dash);
   drawRoomTools(dash);
+  drawJoinControl(dash);
 }
 
 function drawHeader() {
@@ -168,7 +185,7 @@ function drawHeader() {
   const st = $('#room-state');
   st.textContent = r.ended ? t('dash.ended') : r.locked ? t('dash.locked') : t('dash.open_room');
   st.className = 'badge ' + (r.ended ? 'danger' : r.locked ? 'warn' : 'ok');
-  $('#open-screen').href = `/p/${dash.room}#key=${encodeURIComponent(dash.key)}`;
+  $('#open-screen').href = `/p/${dash.room}#key=${encodeURIComponent(dash.presenterKey || dash.key)}`;
 }
 
 function drawSteps() {
@@ -210,8 +227,7 @@ function drawCurrent() {
   $('#btn-open').textContent = st.open ? t('dash.close') : t('dash.open');
   $('#btn-open').disabled = ended;
 
-  const reveals = REVEALS.has(c.kind);
-  $('#reveal-control').hidden = !reveals;
+  $('#reveal-control').hidden = !reveals(c);
   $('#reveal-state').textContent = st.revealed ? t('dash.is_revealed') : t('dash.is_hidden');
   $('#reveal-state').className = 'badge ' + (st.revealed ? 'info' : '');
   $('#btn-reveal').textContent = st.revealed ? t('dash.hide') : t('dash.reveal');
@@ -240,7 +256,8 @@ function drawTimer() {
   const tm = dash.state.timer;
   const st = dash.state.step;
   if (!st || !dash.countdown) return;
-  const has = tm && tm.step === st.index && tm.duration_ms > 0;
+  // No timer once the room has ended, nor on a step without a duration.
+  const has = !dash.ended() && tm && tm.step === st.index && tm.duration_ms > 0;
   $('#timer-control').hidden = !has;
   if (!has) return;
   dash.countdown.update(tm, st.index);
@@ -275,7 +292,7 @@ function drawResults() {
   const st = dash.state.step;
   const r = dash.state.results;
   const box = $('#results-box');
-  const show = st && REVEALS.has(st.content.kind);
+  const show = st && reveals(st.content);
   box.hidden = !show;
   if (show) renderResults($('#dash-results'), st.content, r && r.step === st.index ? r : null, dash.lang());
 }
@@ -290,7 +307,7 @@ function pace(type) {
 
 function toggleReveal() {
   const st = dash.state.step;
-  if (!st || !REVEALS.has(st.content.kind) || dash.ended()) return;
+  if (!st || !reveals(st.content) || dash.ended()) return;
   dash.cmd(st.revealed ? 'hide' : 'reveal', { step: st.index }).catch(() => {});
 }
 
@@ -308,6 +325,7 @@ function wireControls() {
   });
   $('#btn-extend').addEventListener('click', () => dash.cmd('timer', { action: 'extend', seconds: 60 }).catch(() => {}));
   $('#btn-reset').addEventListener('click', () => dash.cmd('timer', { action: 'reset', seconds: 0 }).catch(() => {}));
+  $('#btn-join-panel').addEventListener('click', (e) => dash.cmd('join_panel', { size: e.currentTarget.dataset.size }).catch(() => {}));
   const on = $('#shortcuts-on');
   try { on.checked = localStorage.getItem('sp.shortcuts') !== 'off'; } catch { /* default on */ }
   on.addEventListener('change', () => {
@@ -331,9 +349,9 @@ function wireControls() {
 
 async function boot() {
   await init();
-  readKey();
+  dash.key = readKey(dash.room);
   if (!dash.key) {
-    gone('dash.badkey_title', 'dash.nokey_text');
+    askForKey(dash.room);
     return;
   }
   wireControls();
@@ -344,7 +362,7 @@ async function boot() {
   });
   dash.countdown = new Countdown($('#dash-timer'), dash.conn, { always: true });
   dash.notice = new Notice($('#ann'), { dismissible: true, storeKey: 'sp.annf.' + dash.room });
-  onChange(() => { if (dash.state.room) drawAll(); dash.notice.draw(); });
+  onChange(() => { if (dash.state.room) drawAll(); dash.notice.draw(); reloadPhonePreview(dash); });
   dash.conn.start();
 }
 

@@ -1,12 +1,15 @@
 // The facilitator's start page (/new): choose a plan (or upload one),
 // create a room, and copy its links. The facilitator key is shown here
-// once, inside the facilitator link; the page keeps it nowhere. The same
+// once, inside the facilitator link, and kept in this browser's list of
+// rooms ("Your rooms", my-rooms.js), from which it can be forgotten. The same
 // page creates a conference event: many rooms from one plan at once, with
 // the organizer's links to the overview and the printable sheet, whose key
 // is likewise shown only here.
 
 import { init, t, onChange, number } from './i18n.js';
 import { h, $, clear, copyText } from './dom.js';
+import { rooms } from './my-rooms.js';
+import { drawMyRooms, refreshMyRooms } from './new-rooms.js';
 
 let plans = [];
 let chosen = '';
@@ -133,6 +136,11 @@ async function create(e) {
 }
 
 function showCreated(room) {
+  const p = plans.find((x) => x.id === chosen);
+  const now = new Date().toISOString();
+  rooms.remember({ room: room.room, code: room.code, key: room.key, title: p ? p.title : '', plan: chosen,
+    language: p ? p.language : '', created: now, opened: now, ended: false, gone: false });
+  drawMyRooms();
   $('#created-code').textContent = room.code;
   $('#join-link').value = room.join_url;
   $('#fac-link').value = room.facilitator_url;
@@ -248,7 +256,7 @@ function drawMode() {
 
 async function boot() {
   await init();
-  onChange(() => { drawPlans(); drawMode(); });
+  onChange(() => { drawPlans(); drawMode(); drawMyRooms(); });
   $('#create-form').addEventListener('submit', create);
   $('#upload-btn').addEventListener('click', upload);
   for (const r of document.querySelectorAll('input[name="mode"], input[name="rooms-how"]')) r.addEventListener('change', drawMode);
@@ -261,6 +269,8 @@ async function boot() {
     });
   }
   drawMode();
+  drawMyRooms();
+  refreshMyRooms();
   loadPlans();
 }
 

@@ -105,7 +105,7 @@ export class SharedEditor {
     this.drawOthers();
     if (g.submitted) {
       this.el.append(h('h3', { text: t('shared.yours') }), this.readOnlyMine(),
-        h('p', { class: 'status ok', text: t('shared.submitted') }));
+        h('p', { class: 'status ok', text: t(this.k('shared.submitted')) }));
       return;
     }
     this.mineEl = h('div', { class: 'mine' });
@@ -113,11 +113,11 @@ export class SharedEditor {
     if (!this.local.order.some((id) => this.local.mine[id])) this.addEntry(false);
     for (const id of this.local.order) if (this.local.mine[id]) this.mineEl.append(this.editor(id));
     this.status = h('p', { class: 'status', attrs: { role: 'status' } });
-    this.submitBtn = h('button', { type: 'button', class: 'primary', text: t('shared.submit'), disabled: !this.open, on: { click: () => this.submit() } });
+    this.submitBtn = h('button', { type: 'button', class: 'primary', text: t(this.k('shared.submit')), disabled: !this.open, on: { click: () => this.submit() } });
     this.el.append(
       h('button', { type: 'button', class: 'secondary', disabled: !this.open, text: t(this.actions ? 'shared.add_action' : 'shared.add'), on: { click: () => this.addEntry(true) } }),
       this.status,
-      h('div', { class: 'submit-area' }, h('p', { class: 'hint', text: t('shared.submit_hint') }), this.submitBtn));
+      h('div', { class: 'submit-area' }, h('p', { class: 'hint', text: t(this.k('shared.submit_hint')) }), this.submitBtn));
     if (!this.open) this.el.append(h('p', { class: 'status', text: t('shared.closed') }));
     this.drawStatus();
   }
@@ -248,17 +248,20 @@ export class SharedEditor {
 
   async submit() {
     this.flush();
-    if (!(await confirmDialog(t('shared.submit_confirm'), t('shared.submit')))) return;
+    if (!(await confirmDialog(t(this.k('shared.submit_confirm')), t(this.k('shared.submit'))))) return;
     this.submitting = true;
     this.app.submit('submit', { step: this.index });
     this.drawStatus();
   }
 
+  /** k is the text key for this step's kind: an actions step speaks of actions. */
+  k(key) { return this.actions ? key + '_actions' : key; }
+
   /** failed shows why an entry or submit frame was refused. */
   failed(item, err) {
     this.submitting = false;
     if (!this.status) return;
-    const code = item.type === 'submit' && err.code === 'invalid' ? 'shared.empty' : 'error.' + (err.code || 'internal');
+    const code = item.type === 'submit' && err.code === 'invalid' ? this.k('shared.empty') : 'error.' + (err.code || 'internal');
     this.status.textContent = t(code);
     this.status.className = 'status error';
   }

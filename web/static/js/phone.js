@@ -1,7 +1,10 @@
 // The phone: the start page's join form (/ and /j/CODE) and, once joined,
 // the session. A participant token is kept per room code, so a reload or a
 // locked screen resumes the same person; submissions wait in an outbox
-// until the server acknowledges them.
+// until the server acknowledges them. Opened as /j/CODE#preview=KEY (the
+// big screen's key), it is the dashboard's preview of what phones show:
+// it follows the room as the big screen does, joins nobody, sends nothing
+// and keeps nothing in the browser.
 
 import { init, t, onChange } from './i18n.js';
 import { Conn } from './conn.js';
@@ -28,6 +31,7 @@ const app = {
   joined: false,
   leaving: false,
   ended: false,
+  preview: false,
   wasLost: false,
   pid() { return this.you; },
   online() { return !!this.conn && this.conn.open; },
@@ -36,6 +40,7 @@ const app = {
   },
   /** submit keeps a submission in the outbox and sends it if it can. */
   submit(type, data) {
+    if (this.preview) return { id: '', type, data };
     const item = { id: randomID(type[0]), type, data };
     this.outbox.put(item);
     this.conn.send(type, data, item.id);
@@ -93,11 +98,13 @@ function notice(titleKey, textKey, next = '') {
   $('#notice-title').focus();
 }
 
-function start(code, nickname) {
+function start(code, nickname, previewKey = '') {
   app.code = code;
-  app.outbox = new store.Outbox(code);
+  app.preview = !!previewKey;
+  app.outbox = app.preview ? memoryOutbox() : new store.Outbox(code);
   app.conn = new Conn({
     hello: () => {
+      if (previewKey) return { role: 'presenter', code, key: previewKey };
       const token = store.load(store.tokenKey(code));
       if (token) return { role: 'participant', code, token };
       let nonce = store.load(store.nonceKey(code));
@@ -112,11 +119,16 @@ function start(code, nickname) {
   });
   app.view = new StepView(app);
   if (!app.notice) app.notice = new Notice($('#ann'), { dismissible: true });
-  app.notice.storeKey = store.annKey(code);
+  app.notice.storeKey = app.preview ? '' : store.annKey(code);
   app.conn.start();
   // A submission whose answer got lost on the way is sent again now and
   // then; the server applies each id once.
   if (!resendTimer) resendTimer = setInterval(() => { if (app.online() && app.outbox.items.length) flushOutbox(); }, 15000);
+}
+
+/** memoryOutbox holds nothing: a preview sends nothing. */
+function memoryOutbox() {
+  return { items: [], put() {}, remove() {}, get() { return undefined; }, pending() { return []; }, persist() {} };
 }
 
 function flushOutbox() {
@@ -147,6 +159,10 @@ function onState(state, detail) {
 
 function closed(code) {
   banner(null);
+  if (app.preview) {
+    notice('closed.title', 'error.' + code);
+    return;
+  }
   const hadToken = !!store.load(store.tokenKey(app.code));
   switch (code) {
     case 'removed':
@@ -184,6 +200,11 @@ function onFrame(f) {
   const s = app.state;
   switch (f.type) {
     case 'welcome':
+      if (app.preview) {
+        app.joined = true;
+        $('#bar-code').textContent = app.code;
+        return;
+      }
       if (d.token) {
         store.save(store.tokenKey(app.code), d.token);
         store.save(store.nonceKey(app.code), null);
@@ -292,12 +313,17 @@ function drawAll() {
 function drawYou() {
   const you = app.state.you;
   const el = $('#you-are');
-  el.textContent = you && you.nickname ? t('you.named', { name: you.nickname }) : t('you.anonymous');
+  if (app.preview) el.textContent = t('preview.label');
+  else el.textContent = you && you.nickname ? t('you.named', { name: you.nickname }) : t('you.anonymous');
 }
 
 function ended() {
   if (app.ended) return;
   app.ended = true;
+  if (app.preview) {
+    notice('ended.title', 'ended.text');
+    return;
+  }
   store.forgetDrafts(app.code);
   app.outbox.items = [];
   app.outbox.persist();
@@ -362,6 +388,14 @@ async function boot() {
   });
   const m = location.pathname.match(/^\/j\/([^/]+)/);
   const code = m ? normaliseCode(decodeURIComponent(m[1])) : '';
+  const preview = /(?:^#|&)preview=([^&]+)/.exec(location.hash);
+  if (code && validCode(code) && preview) {
+    document.body.classList.add('preview');
+    $('#leave').hidden = true;
+    notice('join.connecting');
+    start(code, '', decodeURIComponent(preview[1]));
+    return;
+  }
   if (code && validCode(code) && store.load(store.tokenKey(code))) {
     notice('join.connecting');
     start(code, '');

@@ -27,7 +27,7 @@ let fitter = null;
 const s = {};
 
 function readKey() {
-  const store = 'sp.key.' + room;
+  const store = 'sp.screen.' + room; // not the dashboard's: a miniature in it must not replace its key
   const m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
   if (m) {
     key = decodeURIComponent(m[1]);
