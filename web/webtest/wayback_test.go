@@ -2,6 +2,7 @@ package webtest
 
 import (
 	"fmt"
+	"os"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,6 +20,10 @@ import (
 func TestScreensWayBackIn(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
+	axe, axeErr := os.ReadFile(axePath())
+	if axeErr != nil {
+		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
+	}
 	in := server(t, map[string]string{"web-session": sessionPlan})
 	base := in.URL()
 	p := newPage(t, "new", laptopW, laptopH)
@@ -53,6 +58,7 @@ func TestScreensWayBackIn(t *testing.T) {
 		setLanguage(p, lang)
 		p.shot(lang + "-your-rooms")
 	}
+	audit(t, p, string(axe), "your rooms")
 
 	// From the list, and from /f/ROOM with no key, into the dashboard.
 	p.press(item + " a")
@@ -80,6 +86,7 @@ func TestScreensWayBackIn(t *testing.T) {
 		setLanguage(p, lang)
 		p.shot(lang + "-way-in")
 	}
+	audit(t, p, string(axe), "the way into a dashboard")
 	p.typeInto("#enter-key", "not a key")
 	p.click("#enter-form button")
 	p.wait("not a key", `!document.querySelector('#enter-error').hidden && document.querySelector('#enter-key').getAttribute('aria-invalid') === 'true'`)
@@ -106,4 +113,5 @@ func TestScreensWayBackIn(t *testing.T) {
 	p.open(base + "/new")
 	p.wait("listed as gone", `document.querySelector('`+item+`[data-state="gone"]') && !document.querySelector('`+item+` a')`)
 	p.shot("en-gone")
+	audit(t, p, string(axe), "a room gone")
 }
