@@ -2,8 +2,8 @@ package webtest
 
 import (
 	"fmt"
-	"os"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
