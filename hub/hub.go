@@ -60,6 +60,9 @@ type Log interface {
 	// Purge deletes every event of the room but the newest, which must be
 	// the content-free tombstone that tells followers the room is gone.
 	Purge(ctx context.Context, roomID string) error
+	// PurgeBefore deletes every event of the room before position pos,
+	// which becomes the first event of its log.
+	PurgeBefore(ctx context.Context, roomID string, pos uint64) error
 }
 
 // Subscription is a running FollowAll.

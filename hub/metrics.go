@@ -10,22 +10,24 @@ import (
 // Metrics are the hub's Prometheus collectors. Labels never carry user
 // text: message types outside the protocol are counted as "unknown".
 type Metrics struct {
-	Connections   *prometheus.GaugeVec
-	Rooms         prometheus.Gauge
-	Participants  prometheus.Gauge
-	RoomsCreated  prometheus.Counter
-	RoomsDeleted  prometheus.Counter
-	EventsCreated prometheus.Counter
-	MessagesIn    *prometheus.CounterVec
-	MessagesOut   *prometheus.CounterVec
-	Errors        *prometheus.CounterVec
-	RateLimited   prometheus.Counter
-	SlowDropped   prometheus.Counter
-	FanoutLatency prometheus.Histogram
-	ApplyDuration prometheus.Histogram
-	AppendLatency prometheus.Histogram
-	AppendErrors  prometheus.Counter
-	BatchSize     prometheus.Histogram
+	Connections  *prometheus.GaugeVec
+	Rooms        prometheus.Gauge
+	Participants prometheus.Gauge
+	RoomsCreated prometheus.Counter
+	RoomsDeleted prometheus.Counter
+	// RoomsForgotten counts rooms whose texts were forgotten.
+	RoomsForgotten prometheus.Counter
+	EventsCreated  prometheus.Counter
+	MessagesIn     *prometheus.CounterVec
+	MessagesOut    *prometheus.CounterVec
+	Errors         *prometheus.CounterVec
+	RateLimited    prometheus.Counter
+	SlowDropped    prometheus.Counter
+	FanoutLatency  prometheus.Histogram
+	ApplyDuration  prometheus.Histogram
+	AppendLatency  prometheus.Histogram
+	AppendErrors   prometheus.Counter
+	BatchSize      prometheus.Histogram
 	// FeedErrors counts errors of the instance's feed of the room log;
 	// FeedStalled is 1 while the feed is stalled (readiness is false).
 	FeedErrors  prometheus.Counter
@@ -43,17 +45,18 @@ type Metrics struct {
 // registered, for tests that do not look).
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		Connections:   prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "stoppunkt_connections", Help: "Open websocket connections by role (pending: before hello)."}, []string{"role"}),
-		Rooms:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_rooms_active", Help: "Rooms followed by this instance."}),
-		Participants:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_participants", Help: "Active participants in the rooms this instance follows."}),
-		RoomsCreated:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_created_total", Help: "Rooms created through this instance."}),
-		RoomsDeleted:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_deleted_total", Help: "Rooms deleted through this instance (by a facilitator or by retention)."}),
-		EventsCreated: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_events_created_total", Help: "Conference events created through this instance."}),
-		MessagesIn:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_in_total", Help: "Client frames received, by type."}, []string{"type"}),
-		MessagesOut:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_out_total", Help: "Frames queued to connections, by type."}, []string{"type"}),
-		Errors:        prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_errors_total", Help: "Error frames sent, by code."}, []string{"code"}),
-		RateLimited:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rate_limited_total", Help: "Frames refused by the per-connection rate limit."}),
-		SlowDropped:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_slow_disconnects_total", Help: "Connections closed because their send queue was full."}),
+		Connections:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "stoppunkt_connections", Help: "Open websocket connections by role (pending: before hello)."}, []string{"role"}),
+		Rooms:          prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_rooms_active", Help: "Rooms followed by this instance."}),
+		Participants:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "stoppunkt_participants", Help: "Active participants in the rooms this instance follows."}),
+		RoomsCreated:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_created_total", Help: "Rooms created through this instance."}),
+		RoomsDeleted:   prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_deleted_total", Help: "Rooms deleted through this instance (by a facilitator or by retention)."}),
+		RoomsForgotten: prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rooms_forgotten_total", Help: "Ended rooms whose texts were forgotten through this instance, keeping only the report."}),
+		EventsCreated:  prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_events_created_total", Help: "Conference events created through this instance."}),
+		MessagesIn:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_in_total", Help: "Client frames received, by type."}, []string{"type"}),
+		MessagesOut:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_messages_out_total", Help: "Frames queued to connections, by type."}, []string{"type"}),
+		Errors:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "stoppunkt_errors_total", Help: "Error frames sent, by code."}, []string{"code"}),
+		RateLimited:    prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_rate_limited_total", Help: "Frames refused by the per-connection rate limit."}),
+		SlowDropped:    prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_slow_disconnects_total", Help: "Connections closed because their send queue was full."}),
 		FanoutLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_fanout_latency_seconds", Help: "From an event's append to its frames being queued to local connections.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		ApplyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "stoppunkt_apply_duration_seconds", Help: "Time to apply one event and queue its frames.",
@@ -70,7 +73,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		HandlePanics:      prometheus.NewCounter(prometheus.CounterOpts{Name: "stoppunkt_handle_panics_total", Help: "Client frames answered with internal because handling them panicked: a bug, logged with the frame type."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
+		reg.MustRegister(m.Connections, m.Rooms, m.Participants, m.RoomsCreated, m.RoomsDeleted, m.RoomsForgotten, m.EventsCreated, m.MessagesIn, m.MessagesOut, m.Errors,
 			m.RateLimited, m.SlowDropped, m.FanoutLatency, m.ApplyDuration, m.AppendLatency, m.AppendErrors, m.BatchSize,
 			m.FeedErrors, m.FeedStalled, m.RetentionFailures,
 			m.ApplyPanics, m.HandlePanics)
@@ -96,7 +99,7 @@ var knownEvents = map[string]bool{}
 func init() {
 	for _, t := range []string{room.EvCreated, room.EvJoined, room.EvLeft, room.EvRemoved, room.EvGoto, room.EvInput,
 		room.EvReveal, room.EvTimer, room.EvTimerEnd, room.EvLock, room.EvEnded, room.EvAnswer, room.EvGroups, room.EvMove,
-		room.EvMerge, room.EvEntry, room.EvSubmit, room.EvModerate, room.EvShow, room.EvCombine, room.EvDeleted,
+		room.EvMerge, room.EvEntry, room.EvSubmit, room.EvModerate, room.EvShow, room.EvCombine, room.EvDeleted, room.EvForgotten,
 		room.EvAnnounce, room.EvBatch} {
 		knownEvents[t] = true
 	}

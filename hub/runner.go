@@ -312,6 +312,20 @@ func (r *runner) emit(ev *room.Event, ch room.Changes) {
 		r.purgedLate = true
 		go r.hub.purgeLate(r.id)
 	}
+	if ch.Forgotten {
+		// Frames sent before hold what was forgotten: none is replayed,
+		// and staff and big screens start again from a snapshot of what
+		// is kept (a resume from before this event cannot be recovered).
+		// Phones have ended and stay as they are.
+		r.ring, r.ringFrom, r.dirty = nil, r.state.Seq+1, 0
+		r.roster.Reset()
+		for s := range r.sessions {
+			if s.role != wire.RoleParticipant {
+				s.conn.Close(CloseServiceRestart, "the room's texts were forgotten; connect again")
+			}
+		}
+		return
+	}
 	parts := ch.Parts
 	if r.staff > 0 {
 		// Staff connecting later get the roster whole in their snapshot.

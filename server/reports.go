@@ -63,9 +63,18 @@ func (s *Server) handleRoomReport(c *gin.Context) {
 	}
 	opts := s.reportOptions(c)
 	var rep *report.Report
+	var kept error
 	err := s.deps.Hub.WithRoom(c.Request.Context(), c.Param("room"), bearer(c), func(st *room.State) {
+		if st.Forgotten != nil {
+			// Only the report kept when the texts were forgotten is left.
+			rep, kept = forgottenReport(st)
+			return
+		}
 		rep = report.Build(st, opts)
 	})
+	if err == nil {
+		err = kept
+	}
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -26,6 +26,8 @@ type roomInfo struct {
 	Participants int       `json:"participants"`
 	Locked       bool      `json:"locked"`
 	Ended        bool      `json:"ended"`
+	// Forgotten: the room's texts were forgotten; only its report is kept.
+	Forgotten bool `json:"forgotten,omitempty"`
 }
 
 // handleRoomInfo answers whether a room still exists and where it stands,
@@ -37,7 +39,7 @@ func (s *Server) handleRoomInfo(c *gin.Context) {
 			Room: st.RoomID, Code: st.Code, Title: st.Plan.Title, Plan: st.Plan.ID, Language: st.Plan.Language,
 			Event: st.Event, Name: st.Name,
 			CreatedAt: s.inZone(st.CreatedAt), ExpiresAt: s.inZone(st.ExpiresAt),
-			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended,
+			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended, Forgotten: st.Forgotten != nil,
 		}
 	})
 	if err != nil {

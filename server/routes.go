@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	api.GET("/rooms/:room", s.handleRoomInfo)
 	api.GET("/rooms/:room/report", s.handleRoomReport)
 	api.DELETE("/rooms/:room", s.handleRoomDelete)
+	api.POST("/rooms/:room/forget", s.handleRoomForget)
 	api.POST("/events", s.handleEventCreate)
 	api.GET("/events/:event", s.handleEventGet)
 	api.GET("/events/:event/sheet.csv", s.handleEventSheetCSV)

@@ -361,6 +361,19 @@ func (s *Store) Purge(ctx context.Context, roomID string) error {
 	return nil
 }
 
+// PurgeBefore removes every event of a room before position pos: all its
+// input (there is none after pos: the room has ended) and its control
+// events before pos, so that the event at pos starts the room's log.
+func (s *Store) PurgeBefore(ctx context.Context, roomID string, pos uint64) error {
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subject(roomID, false)), jetstream.WithPurgeSequence(pos)); err != nil {
+		return fmt.Errorf("purge room input: %w", err)
+	}
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subject(roomID, true)), jetstream.WithPurgeSequence(pos)); err != nil {
+		return fmt.Errorf("purge room control: %w", err)
+	}
+	return nil
+}
+
 // Release frees a join code and forgets the room, leaving nothing of
 // either in the buckets: not the values, not their history, not even the
 // markers a KV delete or purge leaves (see forgetKey). A code that another

@@ -50,6 +50,10 @@ type Changes struct {
 	Ignored bool
 	// Deleted is true when the room's data was deleted.
 	Deleted bool
+	// Forgotten is true when everything but the approved report was
+	// forgotten: the state was rebuilt, and what screens were sent before
+	// must not be sent again.
+	Forgotten bool
 }
 
 // Reply is the answer to one participant submission: an ack or an error.
@@ -75,6 +79,9 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 		*s = *New()
 		s.Seq, s.CtlSeq, s.Deleted = seq, ctl, true
 		return Changes{Deleted: true}
+	}
+	if ev.Type == EvForgotten {
+		return s.applyForgotten(ev)
 	}
 	if ev.Type == EvBatch {
 		return s.applyBatch(logSeq, ev.Batch)

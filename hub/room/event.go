@@ -40,6 +40,7 @@ const (
 	EvAnnounce  = "announce"   // the organizer's announcement to every room of an event
 	EvBatch     = "batch"      // participant input that arrived together, applied in order (see Batchable)
 	EvJoinPanel = "join_panel" // the size of the big screen's join panel
+	EvForgotten = "forgotten"  // everything but the approved report was forgotten; the room restarts from this event
 )
 
 // Event is one entry of the room log. Exactly one payload field matching
@@ -74,6 +75,7 @@ type Event struct {
 	Combine   *CombineChange   `json:"combine,omitempty"`
 	JoinPanel *JoinPanelChange `json:"join_panel,omitempty"`
 	Announce  *Announcement    `json:"announce,omitempty"`
+	Forgotten *Forgotten       `json:"forgotten,omitempty"`
 	// Batch holds the events of an EvBatch, in the order they apply.
 	Batch []*Event `json:"batch,omitempty"`
 }
@@ -85,6 +87,19 @@ type Announcement struct {
 	ID   string `json:"id"`
 	Text string `json:"text"`
 	At   int64  `json:"at,omitempty"`
+}
+
+// Forgotten replaces an ended room's whole history: what it was made
+// from, the step it ended on and the report of what was approved. It is
+// the only event left in the room's log after the rest is purged, so it
+// carries all a room needs to be opened again.
+type Forgotten struct {
+	Created   *Created `json:"created"`
+	CreatedAt int64    `json:"created_at"`
+	Step      int      `json:"step"`
+	// Report is the room's report as it was when the rest was forgotten:
+	// approved texts only, in the form of GET /api/rooms/{room}/report?format=json.
+	Report json.RawMessage `json:"report"`
 }
 
 // GroupsChange forms groups of Size from the active participants, shuffled

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"encoding/json"
 	"sort"
 
 	"github.com/stoppunkt/stoppunkt/hub/plan"
@@ -57,6 +58,9 @@ type State struct {
 	Ended  bool
 	// Deleted is set when the room's data was deleted; nothing else is kept.
 	Deleted bool
+	// Forgotten is the report kept when everything else of the ended room
+	// was forgotten (see EvForgotten); nil until then.
+	Forgotten json.RawMessage
 
 	Participants map[string]*Participant
 	// Order lists participant ids in join order, for deterministic output.

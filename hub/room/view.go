@@ -51,7 +51,9 @@ type RoomView struct {
 	Participants int    `json:"participants"`
 	Locked       bool   `json:"locked"`
 	Ended        bool   `json:"ended"`
-	ExpiresAt    int64  `json:"expires_at"`
+	// Forgotten: the room's texts were forgotten; only its report is kept.
+	Forgotten bool  `json:"forgotten,omitempty"`
+	ExpiresAt int64 `json:"expires_at"`
 }
 
 // StepView is the current step as a screen shows it. Staff see the
@@ -326,7 +328,7 @@ func (s *State) roomView() RoomView {
 	return RoomView{
 		Title: s.Plan.Title, Name: s.Name, Code: s.Code, PlanID: s.Plan.ID, Language: s.Plan.Language,
 		Steps: len(s.Steps), Participants: s.ActiveCount(),
-		Locked: s.Locked, Ended: s.Ended, ExpiresAt: s.ExpiresAt,
+		Locked: s.Locked, Ended: s.Ended, Forgotten: s.Forgotten != nil, ExpiresAt: s.ExpiresAt,
 	}
 }
 
