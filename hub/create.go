@@ -74,7 +74,7 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 		break
 	}
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
-		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: req.Plan,
+		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: h.cfg.HelpCard.Apply(req.Plan),
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
 		Event: event, Name: name,
 	}}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stoppunkt/stoppunkt/hub/helpcard"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
@@ -154,6 +155,10 @@ type Config struct {
 	// hold undelivered events without delivering any, or be unable to say,
 	// before readiness turns false (20s).
 	FeedStallAfter time.Duration
+	// HelpCard is the server's part of the help card on closing steps:
+	// the organisation's own lines and the country of the national
+	// helplines for plans in languages of no one country (Norway).
+	HelpCard helpcard.Card
 	// SweepInterval is how often expired rooms are deleted (1m); negative
 	// turns the sweep off.
 	SweepInterval time.Duration
@@ -216,6 +221,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.HelpCard.Country == "" {
+		c.HelpCard.Country = helpcard.Norway
 	}
 	return c
 }

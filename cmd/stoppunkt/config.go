@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/stoppunkt/stoppunkt/hub/helpcard"
+	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/server/instance"
 )
 
@@ -102,6 +105,7 @@ type options struct {
 	natsCreds, natsCA, natsCert, natsKey                                               *string
 	timeZone                                                                           *string
 	a11yContact                                                                        *string
+	helpCountry, helpFile                                                              *string
 }
 
 func registerSettings(s *settings) *options {
@@ -134,6 +138,8 @@ func registerSettings(s *settings) *options {
 		pprofAddr:     s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
 		timeZone:      s.add("time-zone", "STOPPUNKT_TIME_ZONE", "Europe/Oslo", "IANA time zone that reports give dates and times in (e.g. Europe/Copenhagen, UTC)"),
 		a11yContact:   s.add("accessibility-contact", "STOPPUNKT_ACCESSIBILITY_CONTACT", "", "contact line on the accessibility statement (/accessibility): an e-mail or web address, or a short text, where people report barriers; empty: the page tells them to ask whoever runs the server"),
+		helpCountry:   s.add("help-country", "STOPPUNKT_HELP_COUNTRY", "no", "country whose national helplines the help card of a closing step lists when the plan's language names none (en): no (Norway), dk (Denmark) or none; nb and nn plans always list Norway's, da plans Denmark's"),
+		helpFile:      s.add("help-file", "STOPPUNKT_HELP_FILE", "", "text file with the organisation's own lines for every help card (one per line, \"name: number\" or \"name: https://address\"; # starts a comment), listed after a plan's own and before the national helplines"),
 		releaseMemory: s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
 	}
 }
@@ -235,6 +241,9 @@ func (o *options) config() (instance.Config, error) {
 	if cfg.Server.AccessibilityContact, err = parseContact(*o.a11yContact); err != nil {
 		return cfg, err
 	}
+	if cfg.Hub.HelpCard, err = parseHelpCard(*o.helpCountry, *o.helpFile); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -304,6 +313,37 @@ func parseContact(v string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// parseHelpCard checks the help card's country and reads the
+// organisation's lines: at most plan.MaxHelpLines of one line of at most
+// 200 characters each.
+func parseHelpCard(country, file string) (helpcard.Card, error) {
+	card := helpcard.Card{Country: strings.ToLower(strings.TrimSpace(country))}
+	if !slices.Contains(helpcard.Countries, card.Country) {
+		return card, configError("help-country", "%q must be no, dk or none", country)
+	}
+	if file == "" {
+		return card, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return card, configError("help-file", "cannot read it: %v", err)
+	}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if utf8.RuneCountInString(line) > 200 || !utf8.ValidString(line) || strings.ContainsFunc(line, unicode.IsControl) {
+			return card, configError("help-file", "line %d must be one line of text of at most 200 characters", i+1)
+		}
+		card.Lines = append(card.Lines, line)
+	}
+	if len(card.Lines) > plan.MaxHelpLines {
+		return card, configError("help-file", "has %d lines; at most %d fit a help card", len(card.Lines), plan.MaxHelpLines)
+	}
+	return card, nil
 }
 
 func parsePositive(name, v string) (float64, error) {

@@ -54,6 +54,7 @@ var stepFields = []fieldSpec{
 	{"layout", typeString, []Kind{KindPlenary}, func(s *Step) any { return &s.Layout }},
 	{"prompt", typeString, []Kind{KindClosing}, func(s *Step) any { return &s.Prompt }},
 	{"follow_up", typeList, []Kind{KindClosing}, func(s *Step) any { return &s.FollowUp }},
+	{"help", typeList, []Kind{KindClosing}, func(s *Step) any { return &s.Help }},
 	{"max_length", typeInt, []Kind{KindOpen, KindBreakout, KindClosing}, func(s *Step) any { return &s.MaxLength }},
 }
 

@@ -213,6 +213,15 @@ func TestParseProblems(t *testing.T) {
 			},
 		},
 		{
+			name: "help card: a line twice, too many lines, a help card on a poll",
+			yaml: head + "  - kind: closing\n    title: Slutt\n    prompt: Hva?\n    help: [\"HR: 1\", \"hr: 1\", a, b, c, d, e, f, g, h, i]\n  - kind: poll\n    title: P\n    options: [A, B]\n    help: [x]\n",
+			want: []string{
+				"t.yaml:9:11: steps[0].help: at most 10 help lines are allowed; this list has 11",
+				`t.yaml:9:21: steps[0].help[1]: help line "hr: 1" is listed twice`,
+				"t.yaml:13:5: steps[1].help: field help is not used by a poll step",
+			},
+		},
+		{
 			name: "plenary layout",
 			yaml: head + "  - kind: plenary\n    title: Plenum\n    layout: grid\n",
 			want: []string{`t.yaml:8:13: steps[0].layout: layout must be "single" or "side-by-side", not "grid"`},

@@ -100,6 +100,8 @@ const (
 	MaxBodyLength = 10000
 	// MaxNotesLength is the longest block of facilitator notes, in characters.
 	MaxNotesLength = 10000
+	// MaxHelpLines is the most lines a closing step's help card may list.
+	MaxHelpLines = 10
 )
 
 // Plan is a parsed session plan. Plans returned by Parse, Builtin and LoadDir
@@ -192,6 +194,10 @@ type Step struct {
 	// FollowUp, if set, are the 2 to 10 choices of a closing step's
 	// multiple-choice poll on follow-up needs.
 	FollowUp []string `yaml:"follow_up,omitempty" json:"follow_up,omitempty"`
+	// Help are the lines of a closing step's help card: where to get help
+	// and advice, one place per line ("Name: 116 006"). A room shows them
+	// before the server's own lines and the national helplines.
+	Help []string `yaml:"help,omitempty" json:"help,omitempty"`
 }
 
 // Summary is what a plan list shows.

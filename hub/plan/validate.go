@@ -202,6 +202,7 @@ func (v *validator) step(path string, s *Step) {
 			v.list(field("follow_up"), "follow-up option", s.FollowUp, 2, 10, maxOptionLength,
 				"follow_up needs at least 2 options, or none at all")
 		}
+		v.list(field("help"), "help line", s.Help, 0, MaxHelpLines, maxOptionLength, "")
 		v.between(field("max_length"), "max_length", s.MaxLength, 10, 2000)
 	}
 }

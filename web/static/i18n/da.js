@@ -550,4 +550,7 @@ export default {
   'shared.submit_confirm_actions': 'Aflevere tiltagene for hele gruppen? De kan ikke ændres bagefter, og underviseren vil se dem.',
   'shared.submitted_actions': 'Gruppens tiltag er afleveret. Tak!',
   'shared.empty_actions': 'Skriv mindst ét tiltag, før I afleverer.',
+
+  'help.title': 'Her kan du få hjælp og råd',
+  'help.intro': 'Har dagens emne vakt noget hos dig, eller handler det om en, du kender, kan du tale med nogen her.',
 };

@@ -551,4 +551,7 @@ export default {
   'shared.submit_confirm_actions': 'Submit the actions for the whole group? They can no longer be changed, and the facilitator will see them.',
   'shared.submitted_actions': 'Your group’s actions have been submitted. Thank you!',
   'shared.empty_actions': 'Write at least one action before submitting.',
+
+  'help.title': 'Where to get help and advice',
+  'help.intro': 'If today brought something up for you or someone you know, you can talk to someone here.',
 };

@@ -550,4 +550,7 @@ export default {
   'shared.submit_confirm_actions': 'Levere tiltakene for hele gruppen? De kan ikke endres etterpå, og kursholderen vil se dem.',
   'shared.submitted_actions': 'Gruppens tiltak er levert. Takk!',
   'shared.empty_actions': 'Skriv minst ett tiltak før dere leverer.',
+
+  'help.title': 'Her kan du få hjelp og råd',
+  'help.intro': 'Har dagens tema vekket noe hos deg, eller gjelder det noen du kjenner, kan du snakke med noen her.',
 };

@@ -9,6 +9,7 @@ import { renderResults } from './results.js';
 import { Countdown } from './timer.js';
 import * as inputs from './phone-inputs.js';
 import { SharedEditor } from './phone-shared.js';
+import { helpCard } from './help-card.js';
 import * as store from './store.js';
 
 export class StepView {
@@ -70,6 +71,7 @@ export class StepView {
       this.shared.update(this.s.group);
       art.append(this.shared.el);
     }
+    if (c.kind === 'closing') art.append(helpCard(c.help, lang) || '');
     this.resultsEl = h('section', { class: 'results', hidden: true, attrs: { 'aria-labelledby': 'results-title' } },
       h('h2', { id: 'results-title', text: t('results.title') }), h('div', { class: 'results-body' }));
     this.screenEl = h('section', { class: 'on-screen', hidden: true, attrs: { 'aria-labelledby': 'screen-title' } });

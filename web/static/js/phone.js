@@ -11,6 +11,7 @@ import { Conn } from './conn.js';
 import { h, $, show, confirmDialog, randomID } from './dom.js';
 import * as store from './store.js';
 import { StepView } from './phone-step.js';
+import { helpCard } from './help-card.js';
 import { Notice } from './notice.js';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -91,6 +92,7 @@ function notice(titleKey, textKey, next = '') {
   screen('notice');
   $('#notice-title').textContent = t(titleKey);
   $('#notice-text').textContent = textKey ? t(textKey) : '';
+  $('#notice-help').replaceChildren();
   const btn = $('#notice-rejoin');
   btn.hidden = !next;
   btn.dataset.next = next;
@@ -320,14 +322,21 @@ function drawYou() {
 function ended() {
   if (app.ended) return;
   app.ended = true;
-  if (app.preview) {
-    notice('ended.title', 'ended.text');
-    return;
+  if (!app.preview) {
+    store.forgetDrafts(app.code);
+    app.outbox.items = [];
+    app.outbox.persist();
   }
-  store.forgetDrafts(app.code);
-  app.outbox.items = [];
-  app.outbox.persist();
   notice('ended.title', 'ended.text');
+  drawEndedHelp();
+}
+
+/** drawEndedHelp keeps the help card up after the end of a session that closed with one. */
+function drawEndedHelp() {
+  const st = app.state.step;
+  const c = st && st.content;
+  const lang = (app.state.room && app.state.room.language) || undefined;
+  if (c && c.kind === 'closing') $('#notice-help').replaceChildren(helpCard(c.help, lang) || '');
 }
 
 async function leave() {
@@ -383,7 +392,10 @@ async function boot() {
     }
     const btn = $('#join-btn');
     if (!btn.disabled) btn.textContent = t('join.submit');
-    if (lastNotice && !$('#notice').hidden) notice(...lastNotice);
+    if (lastNotice && !$('#notice').hidden) {
+      notice(...lastNotice);
+      if (app.ended) drawEndedHelp();
+    }
     if (app.notice) app.notice.draw();
   });
   const m = location.pathname.match(/^\/j\/([^/]+)/);

@@ -14,6 +14,7 @@ import { renderResults } from './results.js';
 import { Countdown } from './timer.js';
 import { Notice } from './notice.js';
 import { Fitter } from './screen-fit.js';
+import { helpCard } from './help-card.js';
 
 // The big screen shows an announcement of the organizer this long.
 const NOTICE_FOR = 15 * 60 * 1000;
@@ -139,6 +140,8 @@ function drawStep() {
   const body = clear($('#stage-body'));
   body.lang = lang();
   if (!r.ended) body.append(...stepBody(st, c));
+  // After the end the help card stays up, if the session closed with one.
+  else if (c.kind === 'closing' && c.help && c.help.length) body.append(helpCard(c.help, lang(), { links: false }));
   drawTimer();
   drawResults();
   drawItems();
@@ -153,6 +156,7 @@ function stepBody(st, c) {
   if (c.video) out.push(h('p', { class: 'video' }, t('screen.video'), ' ', c.video.replace(/^https:\/\//, '')));
   if (c.prompt) out.push(h('p', { class: 'prompt' }, c.prompt));
   if (c.prompts && c.prompts.length) out.push(h('ul', { class: 'prompts' }, c.prompts.map((p) => h('li', {}, p))));
+  if (c.kind === 'closing' && c.help && c.help.length) out.push(helpCard(c.help, lang(), { links: false }));
   const shown = st.revealed && REVEALS.has(c.kind);
   if (c.kind === 'poll' && !shown) out.push(h('ol', { class: 'options' }, (c.options || []).map((o) => h('li', {}, o))));
   if (c.kind === 'scale' && !shown) {
