@@ -553,4 +553,11 @@ export default {
 
   'help.title': 'Her kan du få hjælp og råd',
   'help.intro': 'Har dagens emne vakt noget hos dig, eller handler det om en, du kender, kan du tale med nogen her.',
+
+  'roomp.forget': 'Glem teksterne, behold rapporten',
+  'roomp.forget_hint': 'Sletter alle svar og gruppetekster fra dette forløb på serveren nu. Kun rapporten over det, du godkendte, bliver gemt, indtil rummet udløber.',
+  'roomp.forget_need_report': 'Når forløbet er afsluttet, downloader du rapporten eller åbner den til udskrift; så kan teksterne glemmes, og kun rapporten gemmes.',
+  'roomp.forget_confirm': 'Glemme alle svar og tekster fra dette forløb nu? Kun rapporten over det, du godkendte, bliver gemt. Intet andet kan hentes tilbage.',
+  'roomp.forgotten': 'Teksterne er glemt. Kun rapporten over det, du godkendte, er gemt, indtil rummet udløber.',
+  'roomp.forget_failed': 'Teksterne kunne ikke glemmes. Prøv igen.',
 };

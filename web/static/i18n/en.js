@@ -554,4 +554,11 @@ export default {
 
   'help.title': 'Where to get help and advice',
   'help.intro': 'If today brought something up for you or someone you know, you can talk to someone here.',
+
+  'roomp.forget': 'Forget the texts, keep the report',
+  'roomp.forget_hint': 'Deletes every answer and group text of this session from the server now. Only the report of what you approved is kept, until the room expires.',
+  'roomp.forget_need_report': 'When the session has ended, download the report or open it for printing; then the texts can be forgotten, keeping only the report.',
+  'roomp.forget_confirm': 'Forget every answer and text of this session now? Only the report of what you approved is kept. Nothing else can be recovered.',
+  'roomp.forgotten': 'The texts are forgotten. Only the report of what you approved is kept, until the room expires.',
+  'roomp.forget_failed': 'The texts could not be forgotten. Try again.',
 };

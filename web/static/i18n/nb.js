@@ -553,4 +553,11 @@ export default {
 
   'help.title': 'Her kan du få hjelp og råd',
   'help.intro': 'Har dagens tema vekket noe hos deg, eller gjelder det noen du kjenner, kan du snakke med noen her.',
+
+  'roomp.forget': 'Glem tekstene, behold rapporten',
+  'roomp.forget_hint': 'Sletter alle svar og gruppetekster fra denne samlingen på serveren nå. Bare rapporten over det du godkjente blir beholdt, til rommet utløper.',
+  'roomp.forget_need_report': 'Når samlingen er avsluttet, laster du ned rapporten eller åpner den for utskrift; da kan tekstene glemmes, og bare rapporten beholdes.',
+  'roomp.forget_confirm': 'Glemme alle svar og tekster fra denne samlingen nå? Bare rapporten over det du godkjente blir beholdt. Ingenting annet kan hentes tilbake.',
+  'roomp.forgotten': 'Tekstene er glemt. Bare rapporten over det du godkjente er beholdt, til rommet utløper.',
+  'roomp.forget_failed': 'Tekstene kunne ikke glemmes. Prøv igjen.',
 };

@@ -1,6 +1,7 @@
 // The room's tools on the dashboard: lock joining, the links to share,
 // export (Markdown, CSV, Excel, JSON, or the page to print; approved texts
-// only or everything), end the session, and delete the room's data now.
+// only or everything), end the session, forget its texts once the report
+// is taken (keeping only the report), and delete the room's data now.
 // The key goes to the server only in the Authorization header, never in a
 // URL: the page to print is fetched with it and opened from memory.
 
@@ -20,6 +21,7 @@ export function drawRoomTools(dash) {
   tl.lock.disabled = r.ended;
   tl.end.disabled = r.ended;
   tl.endHint.textContent = t(r.ended ? 'roomp.ended_hint' : 'roomp.end_hint');
+  drawForget(dash);
   if (!tl.joinSet) {
     tl.joinSet = true;
     tl.join.value = `${location.origin}/j/${r.code}`;
@@ -82,9 +84,13 @@ function build(dash) {
       if (await confirmDialog(t('roomp.end_confirm'), t('roomp.end'), true)) dash.cmd('end').catch(() => {});
     } } });
   tl.endHint = h('p', { class: 'hint' });
+  tl.forget = h('button', { type: 'button', class: 'secondary danger', id: 'forget-btn', text: t('roomp.forget'),
+    on: { click: () => forget(dash) } });
+  tl.forgetHint = h('p', { class: 'hint', id: 'forget-hint' });
+  tl.forgetStatus = h('p', { class: 'status', attrs: { role: 'status' } });
   const delStatus = h('p', { class: 'status', attrs: { role: 'status' } });
   root.append(h('div', { class: 'tool danger-zone' }, h('h3', { text: t('roomp.finish') }),
-    tl.end, tl.endHint,
+    tl.end, tl.endHint, tl.forget, tl.forgetHint, tl.forgetStatus,
     h('button', { type: 'button', class: 'primary danger', id: 'delete-btn', text: t('roomp.delete'),
       on: { click: () => remove(dash, delStatus) } }),
     h('p', { class: 'hint', text: t('roomp.delete_hint') }), delStatus));
@@ -127,6 +133,7 @@ async function openPage(dash, all, status) {
     win.location.href = pageURL;
     status.textContent = t('roomp.print_opened');
     status.className = 'status ok';
+    tookReport(dash);
   } catch {
     win.close();
     status.textContent = t('roomp.download_failed');
@@ -147,8 +154,45 @@ async function download(dash, format, all, status) {
     setTimeout(() => URL.revokeObjectURL(a.href), 30000);
     status.textContent = t('roomp.downloaded');
     status.className = 'status ok';
+    tookReport(dash);
   } catch {
     status.textContent = t('roomp.download_failed');
+    status.className = 'status error';
+  }
+}
+
+/** tookReport notes that the facilitator has the report: the texts may be forgotten now. */
+function tookReport(dash) {
+  dash.ui.reportTaken = true;
+  drawForget(dash);
+}
+
+/**
+ * drawForget: the texts can be forgotten once the session has ended and
+ * the report was downloaded or opened here; a forgotten room says so.
+ */
+function drawForget(dash) {
+  const tl = dash.tools;
+  const r = dash.state.room;
+  if (!tl || !r) return;
+  tl.forget.hidden = !r.ended;
+  tl.forgetHint.hidden = !r.ended;
+  tl.forget.disabled = !!r.forgotten || !dash.ui.reportTaken;
+  tl.forgetHint.textContent = t(r.forgotten ? 'roomp.forgotten' : dash.ui.reportTaken ? 'roomp.forget_hint' : 'roomp.forget_need_report');
+  const all = document.querySelector('#include-all');
+  if (all) all.disabled = !!r.forgotten;
+}
+
+async function forget(dash) {
+  const status = dash.tools.forgetStatus;
+  if (!(await confirmDialog(t('roomp.forget_confirm'), t('roomp.forget'), true))) return;
+  try {
+    const res = await fetch(`/api/rooms/${dash.room}/forget`, { method: 'POST', headers: { Authorization: 'Bearer ' + dash.key } });
+    if (res.status !== 204) throw new Error(String(res.status));
+    status.textContent = '';
+    status.className = 'status';
+  } catch {
+    status.textContent = t('roomp.forget_failed');
     status.className = 'status error';
   }
 }

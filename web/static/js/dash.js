@@ -274,7 +274,8 @@ function drawProgress() {
   const st = dash.state.step;
   const el = $('#progress');
   el.hidden = true;
-  if (!st) return;
+  // A forgotten room has nobody's answers left to count.
+  if (!st || (dash.state.room && dash.state.room.forgotten)) return;
   if (SHARED.has(st.content.kind)) {
     // Groups write together: what counts is how many groups submitted.
     const gs = dash.state.groups;
