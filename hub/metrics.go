@@ -87,7 +87,8 @@ func init() {
 	for _, t := range []string{wire.TypeHello, wire.TypePing, wire.TypeAnswer, wire.TypeLeave,
 		wire.TypeNext, wire.TypeBack, wire.TypeGoto, wire.TypeOpen, wire.TypeClose, wire.TypeReveal, wire.TypeHide,
 		wire.TypeTimer, wire.TypeLock, wire.TypeUnlock, wire.TypeRemove, wire.TypeEnd, wire.TypeEntry, wire.TypeSubmit,
-		wire.TypeGroups, wire.TypeMove, wire.TypeMerge, wire.TypeModerate, wire.TypeShow, wire.TypeCombine} {
+		wire.TypeGroups, wire.TypeMove, wire.TypeMerge, wire.TypeModerate, wire.TypeShow, wire.TypeCombine,
+		wire.TypeJoinPanel, wire.TypeAsk, wire.TypeVote, wire.TypeTalk, wire.TypeHandled} {
 		knownTypes[t] = true
 	}
 }
@@ -100,7 +101,7 @@ func init() {
 	for _, t := range []string{room.EvCreated, room.EvJoined, room.EvLeft, room.EvRemoved, room.EvGoto, room.EvInput,
 		room.EvReveal, room.EvTimer, room.EvTimerEnd, room.EvLock, room.EvEnded, room.EvAnswer, room.EvGroups, room.EvMove,
 		room.EvMerge, room.EvEntry, room.EvSubmit, room.EvModerate, room.EvShow, room.EvCombine, room.EvDeleted, room.EvForgotten,
-		room.EvAnnounce, room.EvBatch} {
+		room.EvAnnounce, room.EvBatch, room.EvJoinPanel, room.EvAsk, room.EvVote, room.EvTalk, room.EvHandled} {
 		knownEvents[t] = true
 	}
 }

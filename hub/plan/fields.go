@@ -59,7 +59,7 @@ var stepFields = []fieldSpec{
 }
 
 // planFields are the top-level fields of a plan file, in order.
-var planFields = []string{"id", "title", "language", "duration", "audience", "description", "steps"}
+var planFields = []string{"id", "title", "language", "duration", "audience", "description", "questions", "steps"}
 
 var stepFieldByName = func() map[string]*fieldSpec {
 	m := make(map[string]*fieldSpec, len(stepFields))

@@ -253,6 +253,8 @@ func (ps *parser) plan(root *node) *Plan {
 			ps.value(v, path, key, typeString, &p.Audience)
 		case "description":
 			ps.value(v, path, key, typeString, &p.Description)
+		case "questions":
+			ps.value(v, path, key, typeBool, &p.Questions)
 		case "steps":
 			p.Steps = ps.steps(v, path)
 		default:

@@ -119,6 +119,10 @@ type Plan struct {
 	Audience string `yaml:"audience,omitempty" json:"audience,omitempty"`
 	// Description says what the session is about, for the facilitator.
 	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+	// Questions opens the question box for the whole session:
+	// participants ask anonymous questions at any step and vote for
+	// others' approved ones.
+	Questions bool `yaml:"questions,omitempty" json:"questions,omitempty"`
 	// Steps are run in order; there is at least one.
 	Steps []Step `yaml:"steps" json:"steps"`
 	// Source is the YAML the plan was parsed from, byte for byte, so that

@@ -14,7 +14,7 @@ import (
 // CSVHeader is the first row of a CSV report. The column names and the
 // values of step, kind and status are the same in every language, for
 // the programs that read them; docs/protocol.md describes them.
-var CSVHeader = []string{"step", "step_title", "kind", "group", "answer", "who", "when", "status"}
+var CSVHeader = []string{"step", "step_title", "kind", "group", "answer", "who", "when", "status", "votes"}
 
 // utf8BOM starts a CSV file for spreadsheets that would otherwise guess
 // an older encoding.
@@ -74,6 +74,16 @@ func (r *Report) csvRows() [][]string {
 			title = r.Steps[a.Step].Title
 		}
 		rows = append(rows, []string{strconv.Itoa(a.Step + 1), CSVSafe(title), room.ItemAction, groupCell(a.Group), CSVSafe(a.What), CSVSafe(a.Who), CSVSafe(a.When), a.Status})
+	}
+	for i := range rows {
+		rows[i] = append(rows[i], "")
+	}
+	for _, q := range r.Questions {
+		status := q.Status
+		if q.Answered {
+			status = strings.TrimPrefix(status+";answered", ";")
+		}
+		rows = append(rows, []string{"", "", room.ItemQuestion, "", CSVSafe(q.Text), "", "", status, strconv.Itoa(q.Votes)})
 	}
 	return rows
 }

@@ -30,6 +30,7 @@ type pageView struct {
 	Steps               []pageStep
 	Actions             []pageAction
 	HasActions          bool
+	Questions           []pageQuestion
 	IncludesAll         bool
 }
 
@@ -50,6 +51,10 @@ type pageStep struct {
 type pageText struct {
 	Label, Status, Text string
 	Starred             bool
+}
+
+type pageQuestion struct {
+	Text, Votes, Status string
 }
 
 type pageAction struct {
@@ -76,6 +81,13 @@ func (r *Report) WriteHTML(w io.Writer, assets string) error {
 			Who: a.Who, When: a.When, Status: l.status(a.Status)})
 	}
 	v.HasActions = len(v.Actions) > 0 || r.hasActionsStep()
+	for _, q := range r.Questions {
+		status := l.status(q.Status)
+		if q.Answered {
+			status = strings.TrimPrefix(status+" · "+l.w.AnsweredMark, " · ")
+		}
+		v.Questions = append(v.Questions, pageQuestion{Text: q.Text, Votes: l.int(q.Votes), Status: status})
+	}
 	var b bytes.Buffer
 	if err := pageTemplate.Execute(&b, v); err != nil {
 		return fmt.Errorf("report: write html: %w", err)

@@ -43,6 +43,8 @@ type words struct {
 	Actions, Number, Measure, Description, Responsible, Deadline, Status    string
 	Step, Kind, NoActions, Print, PrintHint, Event, Rooms, Totals, Measures string
 	Summary, SeeActions                                                     string
+	// Questions, Votes and Answered label the question box.
+	Questions, Votes, AnsweredMark string
 }
 
 var (
@@ -70,6 +72,7 @@ var (
 			Print: "Skriv ut eller lagre som PDF", PrintHint: "Velg «Lagre som PDF» i utskriftsvinduet for å få en PDF.",
 			Event: "Arrangement", Rooms: "Rom", Totals: "Totalt for alle rom", Measures: "Tiltak",
 			Summary: "Sammendrag", SeeActions: "Tiltakene står i handlingslisten til slutt.",
+			Questions: "Spørsmål fra deltakerne", Votes: "Stemmer", AnsweredMark: "besvart",
 		},
 	}
 	langDA = &lang{
@@ -96,6 +99,7 @@ var (
 			Print: "Udskriv eller gem som PDF", PrintHint: "Vælg »Gem som PDF« i udskriftsvinduet for at få en PDF.",
 			Event: "Arrangement", Rooms: "Rum", Totals: "Samlet for alle rum", Measures: "Tiltag",
 			Summary: "Sammendrag", SeeActions: "Tiltagene står i handleplanen til sidst.",
+			Questions: "Spørgsmål fra deltagerne", Votes: "Stemmer", AnsweredMark: "besvaret",
 		},
 	}
 	langEN = &lang{
@@ -124,6 +128,7 @@ var (
 			Print: "Print or save as PDF", PrintHint: "Choose “Save as PDF” in the print dialog to get a PDF.",
 			Event: "Event", Rooms: "Rooms", Totals: "Totals across rooms", Measures: "Measures",
 			Summary: "Summary", SeeActions: "The measures are in the action list at the end.",
+			Questions: "Questions from the participants", Votes: "Votes", AnsweredMark: "answered",
 		},
 	}
 	languages = []*lang{langNB, langDA, langEN}

@@ -99,6 +99,18 @@ func (r *Report) writeMarkdownBody(b *bytes.Buffer, h string) {
 		}
 		b.WriteString("\n")
 	}
+	if len(r.Questions) > 0 {
+		fmt.Fprintf(b, "%s %s\n\n", h, md(l.w.Questions))
+		b.WriteString("| " + md(l.w.Questions) + " | " + md(l.w.Votes) + " | " + md(l.w.Status) + " |\n|---|---|---|\n")
+		for _, q := range r.Questions {
+			status := l.status(q.Status)
+			if q.Answered {
+				status = strings.TrimPrefix(status+" · "+l.w.AnsweredMark, " · ")
+			}
+			b.WriteString("| " + md(oneLine(q.Text)) + " | " + l.int(q.Votes) + " | " + md(status) + " |\n")
+		}
+		b.WriteString("\n")
+	}
 }
 
 // reportable reports whether a step has anything to say.

@@ -36,6 +36,10 @@ type Report struct {
 	IncludesAll bool     `json:"includes_all"`
 	Steps       []Step   `json:"steps"`
 	Actions     []Action `json:"actions"`
+	// Questions are the question box's approved questions (every question
+	// with IncludesAll), most votes first; none when fewer than 3 people
+	// asked.
+	Questions []Question `json:"questions"`
 
 	lang *lang
 }
@@ -124,7 +128,7 @@ func Build(s *room.State, o Options) *Report {
 		Room: s.RoomID, Code: s.Code, Title: s.Plan.Title, Plan: s.Plan.ID, Language: s.Plan.Language,
 		TimeZone: loc.String(), CreatedAt: time.UnixMilli(s.CreatedAt).In(loc), GeneratedAt: o.Now.In(loc),
 		Ended: s.Ended, Participants: s.ActiveCount(), IncludesAll: o.IncludeAll,
-		Steps: make([]Step, len(s.Plan.Steps)), Actions: []Action{},
+		Steps: make([]Step, len(s.Plan.Steps)), Actions: []Action{}, Questions: buildQuestions(s, o.IncludeAll),
 		lang: langFor(s.Plan.Language),
 	}
 	for i := range s.Plan.Steps {
@@ -182,7 +186,7 @@ func buildStep(s *room.State, i int, includeAll bool) Step {
 	}
 	st.answers = s.AnswerValues(i)
 	for _, it := range s.Items {
-		if it.Step != i || it.Kind == room.ItemAction || !included(it, includeAll) {
+		if it.Step != i || it.Kind == room.ItemAction || it.Kind == room.ItemQuestion || !included(it, includeAll) {
 			continue
 		}
 		st.Texts = append(st.Texts, Text{Kind: it.Kind, Group: it.Group, Text: it.Text, Status: it.Status, Starred: it.Starred})

@@ -112,6 +112,11 @@ func (r *Report) writeXLSX(w io.Writer) error {
 	if err := r.actionSheet(f, sheetName(l.w.Actions, used), styles); err != nil {
 		return err
 	}
+	if len(r.Questions) > 0 {
+		if err := r.questionSheet(f, sheetName(l.w.Questions, used), styles); err != nil {
+			return err
+		}
+	}
 	err = f.SetDocProps(&excelize.DocProperties{Title: r.Title, Language: r.Language, Creator: "Stoppunkt"})
 	if err == nil {
 		err = f.Write(w)
@@ -240,6 +245,30 @@ func (r *Report) stepSheet(f *excelize.File, st *Step, name string, styles *xlsx
 	s.err = firstErr(s.err, f.SetColWidth(name, "A", "A", 70), f.SetColWidth(name, "B", "C", 16))
 	if s.err != nil {
 		return fmt.Errorf("report: xlsx sheet %d: %w", st.Index+1, s.err)
+	}
+	return nil
+}
+
+// questionSheet lists the question box's questions with their votes.
+func (r *Report) questionSheet(f *excelize.File, name string, styles *xlsxStyles) error {
+	l := r.l()
+	if _, err := f.NewSheet(name); err != nil {
+		return fmt.Errorf("report: xlsx sheet: %w", err)
+	}
+	s := &sheet{f: f, name: name, styles: styles}
+	s.put(styles.title, l.w.Questions)
+	s.blank()
+	s.put(styles.head, l.w.Questions, l.w.Votes, l.w.Status)
+	for _, q := range r.Questions {
+		status := l.status(q.Status)
+		if q.Answered {
+			status = strings.TrimPrefix(status+" · "+l.w.AnsweredMark, " · ")
+		}
+		s.put(styles.wrap, q.Text, q.Votes, status)
+	}
+	s.err = firstErr(s.err, f.SetColWidth(name, "A", "A", 70), f.SetColWidth(name, "B", "C", 14))
+	if s.err != nil {
+		return fmt.Errorf("report: xlsx questions: %w", s.err)
 	}
 	return nil
 }

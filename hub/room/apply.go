@@ -22,13 +22,14 @@ const (
 	PartGroups                    // every group and its draft (staff)
 	PartScreen                    // what the big screen shows
 	PartNotice                    // the organizer's announcement
-	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen | PartNotice
+	PartQuestions                 // the approved questions and their votes (participants)
+	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen | PartNotice | PartQuestions
 )
 
 // Coalesced are the parts that high-rate input (joins, votes, typing)
 // changes; the hub redraws them a few times a second instead of once per
 // event.
-const Coalesced = PartRoom | PartResults | PartProgress | PartRoster | PartGroups
+const Coalesced = PartRoom | PartResults | PartProgress | PartRoster | PartGroups | PartQuestions
 
 // Changes is what one event did.
 type Changes struct {
@@ -46,6 +47,8 @@ type Changes struct {
 	Groups []int
 	// Items lists queue items that are new or changed.
 	Items []string
+	// Signals lists talk signals that are new or changed (staff only).
+	Signals []string
 	// Ignored is true when the event changed nothing (stale or duplicate).
 	Ignored bool
 	// Deleted is true when the room's data was deleted.
@@ -120,6 +123,11 @@ func (c *Changes) merge(o Changes) {
 			c.Items = append(c.Items, it)
 		}
 	}
+	for _, sg := range o.Signals {
+		if !slices.Contains(c.Signals, sg) {
+			c.Signals = append(c.Signals, sg)
+		}
+	}
 	c.Ignored = c.Ignored && o.Ignored
 }
 
@@ -172,6 +180,14 @@ func (s *State) apply(logSeq uint64, ev *Event) Changes {
 		return Changes{Parts: PartRoom | PartStep | PartTimer | PartScreen}
 	case EvAnswer:
 		return s.applyAnswer(ev)
+	case EvAsk:
+		return s.applyAsk(ev)
+	case EvVote:
+		return s.applyVote(ev)
+	case EvTalk:
+		return s.applyTalk(ev)
+	case EvHandled:
+		return s.applyHandled(ev)
 	case EvGroups:
 		return s.applyGroups(ev)
 	case EvMove:

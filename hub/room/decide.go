@@ -70,7 +70,7 @@ func Decide(s *State, who Actor, in wire.In, seed uint64) (*Event, error) {
 		return s.decideStaff(in, seed)
 	}
 	switch in.Type {
-	case wire.TypeAnswer, wire.TypeLeave, wire.TypeEntry, wire.TypeSubmit:
+	case wire.TypeAnswer, wire.TypeLeave, wire.TypeEntry, wire.TypeSubmit, wire.TypeAsk, wire.TypeVote, wire.TypeTalk:
 		if who.Role != wire.RoleParticipant {
 			return nil, wire.Errorf(wire.CodeNotAllowed, "only a participant may send %s", in.Type)
 		}
@@ -87,6 +87,12 @@ func Decide(s *State, who Actor, in wire.In, seed uint64) (*Event, error) {
 			return s.decideEntry(who.PID, in)
 		case wire.TypeSubmit:
 			return s.decideSubmit(who.PID, in)
+		case wire.TypeAsk:
+			return s.decideAsk(who.PID, in)
+		case wire.TypeVote:
+			return s.decideVote(who.PID, in)
+		case wire.TypeTalk:
+			return s.decideTalk(who.PID, in, seed)
 		}
 		return s.decideAnswer(who.PID, in)
 	}
@@ -98,7 +104,7 @@ func staffOnly(t string) bool {
 	case wire.TypeNext, wire.TypeBack, wire.TypeGoto, wire.TypeOpen, wire.TypeClose,
 		wire.TypeReveal, wire.TypeHide, wire.TypeTimer, wire.TypeLock, wire.TypeUnlock,
 		wire.TypeRemove, wire.TypeEnd, wire.TypeGroups, wire.TypeMove, wire.TypeMerge,
-		wire.TypeModerate, wire.TypeShow, wire.TypeCombine, wire.TypeJoinPanel:
+		wire.TypeModerate, wire.TypeShow, wire.TypeCombine, wire.TypeJoinPanel, wire.TypeHandled:
 		return true
 	}
 	return false
@@ -181,6 +187,8 @@ func (s *State) decideStaff(in wire.In, seed uint64) (*Event, error) {
 		return s.decideQueue(in)
 	case wire.TypeJoinPanel:
 		return s.decideJoinPanel(in)
+	case wire.TypeHandled:
+		return s.decideHandled(in)
 	}
 	return nil, wire.Errorf(wire.CodeUnknownType, "unknown message type %q", in.Type)
 }
@@ -363,9 +371,10 @@ type (
 		Groups []int `json:"groups"`
 	}
 	moderateCmd struct {
-		Item    string `json:"item"`
-		Status  string `json:"status"`
-		Starred *bool  `json:"starred"`
+		Item     string `json:"item"`
+		Status   string `json:"status"`
+		Starred  *bool  `json:"starred"`
+		Answered *bool  `json:"answered"`
 	}
 )
 
@@ -437,13 +446,17 @@ func (s *State) decideQueue(in wire.In) (*Event, error) {
 		default:
 			return nil, wire.Errorf(wire.CodeInvalid, "status must be pending, approved or hidden")
 		}
-		if c.Status == "" && c.Starred == nil {
-			return nil, wire.Errorf(wire.CodeInvalid, "give a status, starred, or both")
+		if c.Status == "" && c.Starred == nil && c.Answered == nil {
+			return nil, wire.Errorf(wire.CodeInvalid, "give a status, starred, answered, or more than one")
 		}
-		if it := s.itemByID[c.Item]; (c.Status == "" || c.Status == it.Status) && (c.Starred == nil || *c.Starred == it.Starred) {
+		it := s.itemByID[c.Item]
+		if c.Answered != nil && it.Kind != ItemQuestion {
+			return nil, wire.Errorf(wire.CodeInvalid, "only a question can be marked answered")
+		}
+		if (c.Status == "" || c.Status == it.Status) && (c.Starred == nil || *c.Starred == it.Starred) && (c.Answered == nil || *c.Answered == it.Answered) {
 			return nil, ErrNoChange
 		}
-		return &Event{Type: EvModerate, Moderate: &ModerateChange{Item: c.Item, Status: c.Status, Starred: c.Starred}}, nil
+		return &Event{Type: EvModerate, Moderate: &ModerateChange{Item: c.Item, Status: c.Status, Starred: c.Starred, Answered: c.Answered}}, nil
 	case wire.TypeShow:
 		var c ShowChange
 		if err := wire.DecodeData(in, &c); err != nil {

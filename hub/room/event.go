@@ -41,6 +41,10 @@ const (
 	EvBatch     = "batch"      // participant input that arrived together, applied in order (see Batchable)
 	EvJoinPanel = "join_panel" // the size of the big screen's join panel
 	EvForgotten = "forgotten"  // everything but the approved report was forgotten; the room restarts from this event
+	EvAsk       = "ask"        // a participant asks a question in the question box
+	EvVote      = "vote"       // a participant votes for a question, or takes the vote back
+	EvTalk      = "talk"       // a participant would like to talk with the facilitator
+	EvHandled   = "handled"    // the facilitator marks a talk signal handled
 )
 
 // Event is one entry of the room log. Exactly one payload field matching
@@ -76,6 +80,10 @@ type Event struct {
 	JoinPanel *JoinPanelChange `json:"join_panel,omitempty"`
 	Announce  *Announcement    `json:"announce,omitempty"`
 	Forgotten *Forgotten       `json:"forgotten,omitempty"`
+	Ask       *Ask             `json:"ask,omitempty"`
+	Vote      *Vote            `json:"vote,omitempty"`
+	Talk      *Talk            `json:"talk,omitempty"`
+	Handled   *HandledChange   `json:"handled,omitempty"`
 	// Batch holds the events of an EvBatch, in the order they apply.
 	Batch []*Event `json:"batch,omitempty"`
 }
@@ -144,6 +152,8 @@ type ModerateChange struct {
 	Item    string `json:"item"`
 	Status  string `json:"status,omitempty"`
 	Starred *bool  `json:"starred,omitempty"`
+	// Answered marks a question answered (or not).
+	Answered *bool `json:"answered,omitempty"`
 }
 
 // CombineChange merges duplicate actions into Into, optionally rewording it.
@@ -242,7 +252,7 @@ type AnswerValue struct {
 // where appends carry an expected last sequence so that they cannot race.
 func Control(eventType string) bool {
 	switch eventType {
-	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit, EvAnnounce, EvBatch:
+	case EvJoined, EvLeft, EvAnswer, EvEntry, EvSubmit, EvAnnounce, EvBatch, EvAsk, EvVote, EvTalk:
 		return false
 	}
 	return true
@@ -253,7 +263,7 @@ func Control(eventType string) bool {
 // submission by its id), so that it needs no de-duplication by the log.
 func Batchable(eventType string) bool {
 	switch eventType {
-	case EvJoined, EvAnswer, EvEntry, EvSubmit:
+	case EvJoined, EvAnswer, EvEntry, EvSubmit, EvAsk, EvVote, EvTalk:
 		return true
 	}
 	return false

@@ -34,7 +34,12 @@ type Item struct {
 	Status     string
 	Starred    bool
 	MergedInto string
-	key        string
+	// Votes and Answered belong to questions (ItemQuestion): who voted
+	// for it, and whether the facilitator marked it answered.
+	Votes    map[string]bool
+	Answered bool
+	key      string
+	author   string // a question's asker, never rendered
 }
 
 func itemKey(kind string, step int, id string) string { return kind + "/" + itoa(step) + "/" + id }
@@ -92,6 +97,10 @@ func (s *State) applyModerate(ev *Event) Changes {
 	if c.Starred != nil {
 		it.Starred = *c.Starred
 	}
+	if c.Answered != nil && it.Kind == ItemQuestion {
+		it.Answered = *c.Answered
+	}
+	s.questionChanged(it, &ch)
 	return ch
 }
 
@@ -166,10 +175,11 @@ func (s *State) Actions() []*Item {
 // who was removed, and takes them off the screen.
 func (s *State) hideAuthorItems(pid string) (changed []string, screen bool) {
 	for key, it := range s.itemByKey {
-		if it.Kind != ItemOpen && it.Kind != ItemClosing {
+		if it.Kind != ItemOpen && it.Kind != ItemClosing && it.Kind != ItemQuestion {
 			continue
 		}
-		if len(key) > len(pid) && key[len(key)-len(pid)-1:] == "/"+pid && it.Status != StatusHidden {
+		byThem := it.author == pid || (it.Kind != ItemQuestion && len(key) > len(pid) && key[len(key)-len(pid)-1:] == "/"+pid)
+		if byThem && it.Status != StatusHidden {
 			it.Status = StatusHidden
 			changed = append(changed, it.ID)
 			if s.unshow(it.ID) {

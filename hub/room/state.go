@@ -61,6 +61,8 @@ type State struct {
 	// Forgotten is the report kept when everything else of the ended room
 	// was forgotten (see EvForgotten); nil until then.
 	Forgotten json.RawMessage
+	// Signals are the participants' wishes to talk, in the order sent.
+	Signals []*Signal
 
 	Participants map[string]*Participant
 	// Order lists participant ids in join order, for deterministic output.

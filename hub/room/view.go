@@ -117,6 +117,12 @@ type YouView struct {
 	Group int `json:"group"`
 	// Answer is their current answer to the current step, if any.
 	Answer *AnswerValue `json:"answer,omitempty"`
+	// Questions are their own questions in the question box, with their
+	// state; Voted the questions they voted for.
+	Questions []OwnQuestion `json:"questions,omitempty"`
+	Voted     []string      `json:"voted,omitempty"`
+	// Talk is their wish to talk, once they sent one.
+	Talk *TalkView `json:"talk,omitempty"`
 }
 
 // SnapshotView is everything a connection's screen needs at once.
@@ -135,6 +141,10 @@ type SnapshotView struct {
 	Screen    ScreenView    `json:"screen"`
 	// Announcement is the organizer's latest announcement, if any.
 	Announcement *Announcement `json:"announcement,omitempty"`
+	// Questions is the question box (participants, when the plan has one).
+	Questions *QuestionsView `json:"questions,omitempty"`
+	// Signals are the wishes to talk (staff only).
+	Signals []SignalView `json:"signals,omitempty"`
 }
 
 // GroupView is a group as its members see it: the shared text of the
@@ -184,6 +194,9 @@ type ItemView struct {
 	Status     string `json:"status,omitempty"`
 	Starred    bool   `json:"starred,omitempty"`
 	MergedInto string `json:"merged_into,omitempty"`
+	// Votes and Answered are a question's (staff only).
+	Votes    int  `json:"votes,omitempty"`
+	Answered bool `json:"answered,omitempty"`
 }
 
 // Render draws the given parts for every audience. The roster is not
@@ -221,6 +234,9 @@ func Render(s *State, parts Part) []Effect {
 	if parts&PartNotice != 0 && s.Announcement != nil {
 		add(ToEveryone, wire.TypeNotice, *s.Announcement)
 	}
+	if parts&PartQuestions != 0 && s.Plan.Questions {
+		add(ToParticipants, wire.TypeQuestions, s.questionsView())
+	}
 	return out
 }
 
@@ -245,7 +261,12 @@ func RenderReplies(s *State, c Changes) []Effect {
 		}
 	}
 	for _, id := range c.Items {
-		out = append(out, Effect{To: ToStaff, Out: wire.Out{Type: wire.TypeItem, Data: itemView(s.itemByID[id], true)}})
+		out = append(out, Effect{To: ToStaff, Out: wire.Out{Type: wire.TypeItem, Data: s.staffItemView(s.itemByID[id])}})
+	}
+	for _, code := range c.Signals {
+		if sg := s.signalByCode(code); sg != nil {
+			out = append(out, Effect{To: ToStaff, Out: wire.Out{Type: wire.TypeSignal, Data: signalView(sg)}})
+		}
 	}
 	for _, pid := range c.Removed {
 		out = append(out, Effect{PIDs: []string{pid}, Out: wire.Out{Type: wire.TypeRemoved, Data: wire.Errorf(wire.CodeRemoved, "you are no longer in this room")}})
@@ -269,11 +290,16 @@ func Snapshot(s *State, role, pid string) SnapshotView {
 		v.Progress, v.Roster, v.Groups = &p, &r, &g
 		v.Queue = make([]ItemView, len(s.Items))
 		for i, it := range s.Items {
-			v.Queue[i] = itemView(it, true)
+			v.Queue[i] = s.staffItemView(it)
 		}
+		v.Signals = s.signalsView()
 	}
 	if role == wire.RoleParticipant {
 		v.You = s.youView(pid)
+		if s.Plan.Questions {
+			q := s.questionsView()
+			v.Questions = &q
+		}
 		if g := s.Group(s.groupOf[pid]); g != nil {
 			gv := s.groupView(g)
 			v.Group = &gv
@@ -312,6 +338,15 @@ func (s *State) groupsView() GroupsView {
 			gs.Entries = entryViews(t, false)
 		}
 		v.Groups = append(v.Groups, gs)
+	}
+	return v
+}
+
+// staffItemView is an item as staff see it, with a question's votes.
+func (s *State) staffItemView(it *Item) ItemView {
+	v := itemView(it, true)
+	if it.Kind == ItemQuestion {
+		v.Votes, v.Answered = s.votesOf(it), it.Answered
 	}
 	return v
 }
@@ -365,7 +400,9 @@ func (s *State) youView(pid string) *YouView {
 	if p == nil {
 		return nil
 	}
-	return &YouView{ID: p.ID, Nickname: p.Nickname, Group: s.groupOf[pid], Answer: s.Steps[s.Step].Answers[pid]}
+	v := &YouView{ID: p.ID, Nickname: p.Nickname, Group: s.groupOf[pid], Answer: s.Steps[s.Step].Answers[pid], Talk: s.talkView(pid)}
+	v.Questions, v.Voted = s.ownQuestions(pid)
+	return v
 }
 
 // resultsView tallies the current step. Public screens get nothing before

@@ -32,6 +32,9 @@ const (
 	TypeLeave  = "leave"  // leave the room for good
 	TypeEntry  = "entry"  // add, edit or delete one's own entry in the group's shared text
 	TypeSubmit = "submit" // submit the group's shared text
+	TypeAsk    = "ask"    // ask an anonymous question in the question box
+	TypeVote   = "vote"   // vote for an approved question, or take the vote back
+	TypeTalk   = "talk"   // tell the facilitator, privately, that one would like to talk
 
 	// Facilitator commands.
 	TypeNext      = "next"
@@ -53,6 +56,7 @@ const (
 	TypeShow      = "show"       // put approved items on the big screen
 	TypeCombine   = "combine"    // merge duplicate actions
 	TypeJoinPanel = "join_panel" // the size of the big screen's join panel
+	TypeHandled   = "handled"    // mark a talk signal handled (or not)
 )
 
 // Server-to-client message types.
@@ -73,6 +77,8 @@ const (
 	TypeRemoved         = "removed"          // this participant was removed
 	TypeGroup           = "group"            // the participant's group and its shared text
 	TypeGroupList       = "groups"           // every group and its draft (staff only; same name as the command)
+	TypeQuestions       = "questions"        // the approved questions and their votes (participants)
+	TypeSignal          = "signal"           // a participant would like to talk (staff only)
 	TypeItem            = "item"             // one moderation queue item, new or changed (staff only)
 	TypeScreen          = "screen"           // the approved items on the big screen
 	TypeNotice          = "announcement"     // the organizer's announcement to every room of an event
