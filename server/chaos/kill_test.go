@@ -73,7 +73,7 @@ func killMidVote(t *testing.T, kr killRun) {
 	for _, s := range survivors {
 		survivorURLs = append(survivorURLs, s.ws())
 	}
-	fac, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: survivorURLs, Reconnect: true,
+	fac, err := wsclient.Dial(ctx, wsclient.PhoneOptions{URLs: survivorURLs, Reconnect: true, KeepFrames: true,
 		Hello: wire.Hello{Role: wire.RoleFacilitator, Room: r.Room, Key: r.Key}})
 	if err != nil {
 		t.Fatal(err)
@@ -117,8 +117,25 @@ func killMidVote(t *testing.T, kr killRun) {
 		t.Fatal(err)
 	}
 
-	// Vote, kr.inFlight at a time; kill the first instance when a third
-	// are acknowledged.
+	// One question from the first phone, approved, for the others to vote
+	// for in the question box while they vote in the poll.
+	const seeded = "seeded question: who calls the police?"
+	if _, err := phones[0].Submit(ctx, wire.TypeAsk, "seed", map[string]string{"text": seeded}); err != nil {
+		t.Fatal(err)
+	}
+	var item struct{ ID, Text string }
+	if _, err := fac.Wait(ctx, func(f wsclient.Frame) bool {
+		return f.Type == wire.TypeItem && f.Decode(&item) == nil && item.Text == seeded
+	}); err != nil {
+		t.Fatalf("the facilitator never saw the question: %v", err)
+	}
+	question := item.ID
+	if _, err := fac.Command(ctx, wire.TypeModerate, map[string]string{"item": question, "status": "approved"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Vote, kr.inFlight at a time, and ask and vote in the question box;
+	// kill the first instance when a third of the votes are acknowledged.
 	var acked atomic.Int64
 	slots := make(chan struct{}, kr.inFlight)
 	errs = make(chan error, len(phones))
@@ -138,6 +155,16 @@ func killMidVote(t *testing.T, kr killRun) {
 				return
 			}
 			acked.Add(1)
+			if _, err := ph.Submit(ctx, wire.TypeAsk, "ask", map[string]string{"text": fmt.Sprintf("question %04d", i)}); err != nil {
+				errs <- fmt.Errorf("question %d: %w", i, err)
+				return
+			}
+			if i == 0 {
+				return // not for one's own question
+			}
+			if _, err := ph.Submit(ctx, wire.TypeVote, "up", map[string]any{"question": question, "up": true}); err != nil {
+				errs <- fmt.Errorf("question vote %d: %w", i, err)
+			}
 		}()
 	}
 	for acked.Load() < int64(len(phones)/3) && ctx.Err() == nil {
@@ -230,8 +257,25 @@ func killMidVote(t *testing.T, kr killRun) {
 	if len(count) != texts {
 		t.Errorf("%d texts acknowledged, %d different texts present", texts, len(count))
 	}
-	t.Logf("RESULT instances=%d phones=%d votes_acked_at_kill=%d votes_counted=%d texts_acked=%d texts_present=%d",
-		kr.instances, len(phones), ackedAtKill, votes.Answered, texts, len(count))
+	// Every question once, and every vote for the seeded one counted once.
+	asked := map[string]int{}
+	qvotes := -1
+	for _, q := range reports[0].Questions {
+		asked[q.Text]++
+		if q.Text == seeded {
+			qvotes = q.Votes
+		}
+	}
+	for i := range phones {
+		if n := asked[fmt.Sprintf("question %04d", i)]; n != 1 {
+			t.Errorf("question %04d is present %d times", i, n)
+		}
+	}
+	if qvotes != len(phones)-1 {
+		t.Errorf("the seeded question has %d votes, want %d", qvotes, len(phones)-1)
+	}
+	t.Logf("RESULT instances=%d phones=%d votes_acked_at_kill=%d votes_counted=%d texts_acked=%d texts_present=%d questions=%d question_votes=%d",
+		kr.instances, len(phones), ackedAtKill, votes.Answered, texts, len(count), len(reports[0].Questions), qvotes)
 }
 
 // pollAndOpenStep finds the plan's first poll, its number of options, and
