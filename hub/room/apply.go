@@ -13,17 +13,17 @@ type Part uint16
 
 // Parts of the room's screens.
 const (
-	PartRoom     Part = 1 << iota // status and counts
-	PartStep                      // the current step and its open/revealed state
-	PartTimer                     // the step timer
-	PartResults                   // tallies of the current step
-	PartProgress                  // how many answered (staff)
-	PartRoster                    // who is in the room (staff; see RosterLog)
-	PartGroups                    // every group and its draft (staff)
-	PartScreen                    // what the big screen shows
-	PartNotice                    // the organizer's announcement
-	PartQuestions                 // the approved questions and their votes (participants)
-	PartAll      = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen | PartNotice | PartQuestions
+	PartRoom      Part = 1 << iota // status and counts
+	PartStep                       // the current step and its open/revealed state
+	PartTimer                      // the step timer
+	PartResults                    // tallies of the current step
+	PartProgress                   // how many answered (staff)
+	PartRoster                     // who is in the room (staff; see RosterLog)
+	PartGroups                     // every group and its draft (staff)
+	PartScreen                     // what the big screen shows
+	PartNotice                     // the organizer's announcement
+	PartQuestions                  // the approved questions and their votes (participants)
+	PartAll       = PartRoom | PartStep | PartTimer | PartResults | PartProgress | PartRoster | PartGroups | PartScreen | PartNotice | PartQuestions
 )
 
 // Coalesced are the parts that high-rate input (joins, votes, typing)
