@@ -11,6 +11,7 @@ import { h, $, clear, keepFocus } from './dom.js';
 import { t } from './i18n.js';
 
 const FILTERS = ['pending', 'approved', 'hidden', 'all'];
+const SORTS = ['time', 'votes'];
 const MAX_ON_SCREEN = 6;
 
 function num(id) { return Number(String(id).replace(/\D+/g, '')) || 0; }
@@ -22,7 +23,11 @@ export function drawQueue(dash) {
   ui.filter = ui.filter || 'pending';
   ui.selected = ui.selected || new Set();
   ui.kept = ui.kept || new Set(); // approved in this view: they stay in place
-  const items = [...s.queue.values()].filter((it) => !it.merged_into).sort((a, b) => a.step - b.step || num(a.id) - num(b.id));
+  ui.sort = ui.sort || 'time';
+  const byVotes = ui.sort === 'votes';
+  const items = [...s.queue.values()].filter((it) => !it.merged_into)
+    .sort((a, b) => (byVotes ? (b.votes || 0) - (a.votes || 0) : 0) || a.step - b.step || num(a.id) - num(b.id));
+  const hasQuestions = items.some((it) => it.kind === 'question');
   for (const id of [...ui.selected]) if (!s.queue.has(id) || s.queue.get(id).merged_into) ui.selected.delete(id);
   const onScreen = new Set(((s.screen && s.screen.items) || []).map((it) => it.id));
   const count = (f) => items.filter((it) => f === 'all' || (it.status || 'pending') === f).length;
@@ -38,6 +43,16 @@ export function drawQueue(dash) {
         on: { click: () => { ui.filter = f; ui.kept.clear(); drawQueue(dash); } } }, t('queue.f_' + f), ' ', h('span', { class: 'count', text: String(count(f)) })));
     }
     root.append(filters);
+    if (hasQuestions) {
+      // Questions can be taken in the order of their votes.
+      const sorts = h('div', { class: 'filters', attrs: { role: 'group', 'aria-label': t('queue.sort') } });
+      for (const o of SORTS) {
+        sorts.append(h('button', { type: 'button', class: 'filter', data: { fk: 'sort:' + o },
+          attrs: { 'aria-pressed': ui.sort === o ? 'true' : 'false' }, text: t('queue.sort_' + o),
+          on: { click: () => { ui.sort = o; drawQueue(dash); } } }));
+      }
+      root.append(sorts);
+    }
     if (!shown.length) {
       root.append(h('p', { class: 'hint', text: items.length ? t('queue.none_here') : t('queue.empty') }));
     }
@@ -85,6 +100,8 @@ function itemView(dash, it, onScreen) {
     h('span', { class: 'q-step', attrs: { lang: dash.lang() } }, dash.stepTitle(it.step)),
     h('span', { class: 'badge ' + (status === 'approved' ? 'ok' : status === 'hidden' ? '' : 'warn'), text: t('status.' + status) }),
     it.starred ? h('span', { class: 'badge star', text: t('queue.starred') }) : null,
+    it.kind === 'question' ? h('span', { class: 'badge', text: t('queue.votes', { n: it.votes || 0, count: it.votes || 0 }) }) : null,
+    it.answered ? h('span', { class: 'badge ok', text: t('queue.answered') }) : null,
     onScreen ? h('span', { class: 'badge info', text: t('queue.is_on_screen') }) : null);
   const art = h('article', { class: 'q-item', data: { status, id: it.id } }, meta,
     h('p', { class: 'q-text', id: textId, attrs: { lang: dash.lang() } }, it.text || ''));
@@ -111,6 +128,10 @@ function itemView(dash, it, onScreen) {
   if (status !== 'hidden') buttons.append(act('queue.hide', 'hide', () => moderate({ status: 'hidden' })));
   if (status === 'hidden') buttons.append(act('queue.restore', 'restore', () => moderate({ status: 'pending' })));
   buttons.append(act('queue.star', 'star', () => moderate({ starred: !it.starred }), 'secondary', { 'aria-pressed': it.starred ? 'true' : 'false' }));
+  if (it.kind === 'question') {
+    buttons.append(act(it.answered ? 'queue.unmark_answered' : 'queue.mark_answered', 'answered', () => moderate({ answered: !it.answered }),
+      'secondary', { 'aria-pressed': it.answered ? 'true' : 'false' }));
+  }
   buttons.append(h('div', { class: 'check' }, sel, h('label', { htmlFor: sel.id, text: t('queue.select') })));
   art.append(buttons);
   return art;

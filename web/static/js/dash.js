@@ -14,6 +14,7 @@ import { Countdown } from './timer.js';
 import { drawQueue } from './dash-queue.js';
 import { drawGroups, drawPeople, drawBadges, setRoster, applyRosterChanges } from './dash-people.js';
 import { drawRoomTools } from './dash-room.js';
+import { setSignals, addSignal, drawSignals } from './dash-signals.js';
 import { Notice } from './notice.js';
 import { showJoinWarning } from './join-warning.js';
 import { rooms } from './my-rooms.js';
@@ -102,6 +103,7 @@ function onFrame(f) {
       Object.assign(s, { room: d.room, step: d.step, timer: d.timer, results: d.results, progress: d.progress,
         groups: d.groups, screen: d.screen, queue: new Map((d.queue || []).map((it) => [it.id, it])) });
       setRoster(dash, d.roster);
+      setSignals(dash, d.signals);
       loadPlan(d.room.plan);
       remember(first);
       drawAll();
@@ -145,6 +147,7 @@ function onFrame(f) {
     case 'groups': s.groups = d; drawGroups(dash); drawProgress(); drawBadges(dash); return;
     case 'item': s.queue.set(d.id, d); drawQueue(dash); return;
     case 'screen': s.screen = d; drawQueue(dash); drawJoinControl(dash); return;
+    case 'signal': addSignal(dash, d); drawSignals(dash); return;
     case 'announcement': dash.notice.set(d, true); return;
   }
 }
@@ -172,6 +175,7 @@ function drawAll() {
   drawPeople(dash);
   drawRoomTools(dash);
   drawJoinControl(dash);
+  drawSignals(dash);
 }
 
 function drawHeader() {

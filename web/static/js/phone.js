@@ -49,6 +49,24 @@ const app = {
   },
 };
 
+// The question box and "I need to talk" load on first use.
+let extras = null;
+function withExtras(fn) {
+  import('./phone-extras.js').then((m) => { extras = m; fn(m); });
+}
+const EXTRAS = new Set(['ask', 'vote', 'talk']);
+
+function drawExtras() {
+  const box = app.state.questions;
+  $('#btn-questions').hidden = !box || app.preview;
+  $('#btn-talk').hidden = app.preview;
+  const n = box ? box.questions.length : 0;
+  const count = $('#questions-count');
+  count.hidden = !n;
+  count.textContent = String(n);
+  if (extras) extras.redraw(app);
+}
+
 let bannerTimer = 0;
 let retryTimer = 0;
 let resendTimer = 0;
@@ -220,10 +238,15 @@ function onFrame(f) {
       flushOutbox();
       return;
     case 'snapshot':
-      app.state = { room: d.room, step: d.step, timer: d.timer, results: d.results, you: d.you, group: d.group || null, screen: d.screen };
+      app.state = { room: d.room, step: d.step, timer: d.timer, results: d.results, you: d.you, group: d.group || null, screen: d.screen, questions: d.questions || null };
       if (app.state.you) app.you = app.state.you.id;
       drawAll();
       if (d.announcement) app.notice.set(d.announcement);
+      drawExtras();
+      return;
+    case 'questions':
+      s.questions = d;
+      drawExtras();
       return;
     case 'room':
       s.room = d;
@@ -247,6 +270,7 @@ function onFrame(f) {
         app.view.input.set(d.answer);
       }
       app.view.drawStatus();
+      drawExtras();
       return;
     case 'results':
       s.results = d;
@@ -264,7 +288,8 @@ function onFrame(f) {
       const item = app.outbox.get(f.id);
       if (!item) return;
       app.outbox.remove(f.id);
-      app.view.onAck(item);
+      if (EXTRAS.has(item.type)) withExtras((m) => m.onAck(app, item));
+      else app.view.onAck(item);
       return;
     }
     case 'error': {
@@ -277,7 +302,8 @@ function onFrame(f) {
       }
       if (!item) return;
       app.outbox.remove(f.id);
-      app.view.failed(item, d);
+      if (EXTRAS.has(item.type)) withExtras((m) => m.onError(app, item, d));
+      else app.view.failed(item, d);
       return;
     }
     case 'announcement':
@@ -375,6 +401,8 @@ function wireJoinForm() {
     start(code, $('#nickname').value.trim());
   });
   $('#leave').addEventListener('click', leave);
+  $('#btn-questions').addEventListener('click', () => withExtras((m) => m.open(app, 'questions')));
+  $('#btn-talk').addEventListener('click', () => withExtras((m) => m.open(app, 'talk')));
   $('#notice-rejoin').addEventListener('click', (e) => {
     location.href = e.target.dataset.next === 'again' && app.code ? '/j/' + app.code : '/';
   });
