@@ -68,8 +68,8 @@ var (
 	amountBefore = regexp.MustCompile(`(?i)(kr\.?|nok|dkk|§|paragraf|saksnr\.?|journalnr\.?|kontonr\.?|reg\.?nr\.?|org\.? ?nr\.?|cvr(-nr\.?)?)\s*:?\s*$`)
 	// Words a little before a number that make it a reference, not a phone.
 	referenceBefore = regexp.MustCompile(`(?i)(ordre|order|faktura|invoice|kunde|customer|konto|account|saks|case|journal|organisasjons|organisations|reference|referanse)[ -]?(nummer|number|nr)`)
-	amountAfter  = regexp.MustCompile(`(?i)^\s*(kr\b|kroner|nok\b|dkk\b|,-)`)
-	cprBefore    = regexp.MustCompile(`(?i)cpr[- ]?(nr\.?|nummer|number)?[\s:.]*$`)
+	amountAfter     = regexp.MustCompile(`(?i)^\s*(kr\b|kroner|nok\b|dkk\b|,-)`)
+	cprBefore       = regexp.MustCompile(`(?i)cpr[- ]?(nr\.?|nummer|number)?[\s:.]*$`)
 )
 
 // PersonalData finds personal data in text, in order, without overlaps.
