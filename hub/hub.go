@@ -15,6 +15,7 @@ import (
 
 	"github.com/stoppunkt/stoppunkt/hub/helpcard"
 	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/screening"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -159,6 +160,9 @@ type Config struct {
 	// the organisation's own lines and the country of the national
 	// helplines for plans in languages of no one country (Norway).
 	HelpCard helpcard.Card
+	// ScreeningTerms are the term lists for possible disclosures
+	// (screening.Default, extended with the organisation's own terms).
+	ScreeningTerms *screening.Terms
 	// SweepInterval is how often expired rooms are deleted (1m); negative
 	// turns the sweep off.
 	SweepInterval time.Duration
@@ -221,6 +225,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.ScreeningTerms == nil {
+		c.ScreeningTerms = screening.Default()
 	}
 	if c.HelpCard.Country == "" {
 		c.HelpCard.Country = helpcard.Norway

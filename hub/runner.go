@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/hub/screening"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 )
 
@@ -69,6 +70,8 @@ func (h *Hub) acquire(ctx context.Context, roomID string) (*runner, error) {
 			sessions: map[*Session]struct{}{}, byPID: map[string][]*Session{},
 			ringFrom: 1,
 		}
+		terms := h.cfg.ScreeningTerms
+		r.state.SetScreener(func(lang, text string) []screening.Match { return screening.Check(terms, lang, text) })
 		r.inputs = &inputBatch{hub: h, roomID: roomID}
 		h.rooms[roomID] = r
 		h.metrics.Rooms.Set(float64(len(h.rooms)))

@@ -26,7 +26,7 @@ func buildQuestions(s *room.State, includeAll bool) []Question {
 		return out
 	}
 	for _, q := range s.QuestionItems() {
-		if !includeAll && q.Status != room.StatusApproved {
+		if !includeAll && (q.Status != room.StatusApproved || q.Unresolved) {
 			continue
 		}
 		qu := Question{Text: q.Text, Votes: q.Votes, Answered: q.Answered}

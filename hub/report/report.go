@@ -135,7 +135,7 @@ func Build(s *room.State, o Options) *Report {
 		r.Steps[i] = buildStep(s, i, o.IncludeAll)
 	}
 	for _, it := range s.Actions() {
-		if it.Step < len(r.Steps) && !r.Steps[it.Step].TooFew && (o.IncludeAll || it.Status == room.StatusApproved) {
+		if it.Step < len(r.Steps) && !r.Steps[it.Step].TooFew && (o.IncludeAll || it.Status == room.StatusApproved && !s.Unresolved(it)) {
 			r.Actions = append(r.Actions, Action{Step: it.Step, Group: it.Group, What: it.Text, Who: it.Who, When: it.When, Status: it.Status})
 		}
 	}
@@ -186,7 +186,7 @@ func buildStep(s *room.State, i int, includeAll bool) Step {
 	}
 	st.answers = s.AnswerValues(i)
 	for _, it := range s.Items {
-		if it.Step != i || it.Kind == room.ItemAction || it.Kind == room.ItemQuestion || !included(it, includeAll) {
+		if it.Step != i || it.Kind == room.ItemAction || it.Kind == room.ItemQuestion || !included(s, it, includeAll) {
 			continue
 		}
 		st.Texts = append(st.Texts, Text{Kind: it.Kind, Group: it.Group, Text: it.Text, Status: it.Status, Starred: it.Starred})
@@ -201,12 +201,16 @@ func buildStep(s *room.State, i int, includeAll bool) Step {
 
 // included says whether a text belongs in the report. Closing takeaways
 // are promised to the report (anonymous, without names) unless the
-// facilitator hid them; other texts need the facilitator's approval.
-func included(it *room.Item, includeAll bool) bool {
+// facilitator hid them; other texts need the facilitator's approval. A
+// text the screening flagged needs approval either way, and one with
+// personal data left in (neither redacted nor let through) stays out.
+func included(s *room.State, it *room.Item, includeAll bool) bool {
 	switch {
 	case includeAll:
 		return true
-	case it.Kind == room.ItemClosing:
+	case s.Unresolved(it):
+		return false
+	case it.Kind == room.ItemClosing && !s.Flagged(it):
 		return it.Status != room.StatusHidden
 	default:
 		return it.Status == room.StatusApproved

@@ -78,9 +78,9 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 	}
 	if ev.Type == EvDeleted {
 		// Forget everything; keep only the counters that order the log.
-		seq, ctl := s.Seq, s.CtlSeq
+		seq, ctl, scr := s.Seq, s.CtlSeq, s.screener
 		*s = *New()
-		s.Seq, s.CtlSeq, s.Deleted = seq, ctl, true
+		s.Seq, s.CtlSeq, s.Deleted, s.screener = seq, ctl, true, scr
 		return Changes{Deleted: true}
 	}
 	if ev.Type == EvForgotten {

@@ -375,6 +375,8 @@ type (
 		Status   string `json:"status"`
 		Starred  *bool  `json:"starred"`
 		Answered *bool  `json:"answered"`
+		Redact   bool   `json:"redact"`
+		Override *bool  `json:"override"`
 	}
 )
 
@@ -446,10 +448,23 @@ func (s *State) decideQueue(in wire.In) (*Event, error) {
 		default:
 			return nil, wire.Errorf(wire.CodeInvalid, "status must be pending, approved or hidden")
 		}
-		if c.Status == "" && c.Starred == nil && c.Answered == nil {
-			return nil, wire.Errorf(wire.CodeInvalid, "give a status, starred, answered, or more than one")
-		}
 		it := s.itemByID[c.Item]
+		if c.Redact {
+			r, err := s.decideRedact(it)
+			if err != nil {
+				return nil, err
+			}
+			return &Event{Type: EvModerate, Moderate: &ModerateChange{Item: c.Item, Redact: r}}, nil
+		}
+		if c.Override != nil {
+			if *c.Override == it.Override {
+				return nil, ErrNoChange
+			}
+			return &Event{Type: EvModerate, Moderate: &ModerateChange{Item: c.Item, Override: c.Override}}, nil
+		}
+		if c.Status == "" && c.Starred == nil && c.Answered == nil {
+			return nil, wire.Errorf(wire.CodeInvalid, "give a status, starred, answered, redact or override")
+		}
 		if c.Answered != nil && it.Kind != ItemQuestion {
 			return nil, wire.Errorf(wire.CodeInvalid, "only a question can be marked answered")
 		}
@@ -463,6 +478,9 @@ func (s *State) decideQueue(in wire.In) (*Event, error) {
 			return nil, err
 		}
 		if err := s.CheckShow(&c); err != nil {
+			return nil, err
+		}
+		if err := s.checkShowScreening(c.Items); err != nil {
 			return nil, err
 		}
 		if !s.showChanges(&c) {

@@ -154,6 +154,10 @@ type ModerateChange struct {
 	Starred *bool  `json:"starred,omitempty"`
 	// Answered marks a question answered (or not).
 	Answered *bool `json:"answered,omitempty"`
+	// Redact replaces the item's text with its redacted version; Override
+	// lets personal data through.
+	Redact   *RedactChange `json:"redact,omitempty"`
+	Override *bool         `json:"override,omitempty"`
 }
 
 // CombineChange merges duplicate actions into Into, optionally rewording it.

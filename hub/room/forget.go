@@ -31,9 +31,9 @@ func (s *State) applyForgotten(ev *Event) Changes {
 	if f == nil || f.Created == nil || f.Created.Plan == nil || len(f.Created.Plan.Steps) == 0 || len(f.Report) == 0 || s.Deleted {
 		return Changes{Ignored: true}
 	}
-	seq, ctl := s.Seq, s.CtlSeq
+	seq, ctl, scr := s.Seq, s.CtlSeq, s.screener
 	*s = *New()
-	s.Seq, s.CtlSeq = seq, ctl
+	s.Seq, s.CtlSeq, s.screener = seq, ctl, scr
 	s.applyCreated(&Event{Type: EvCreated, At: f.CreatedAt, Created: f.Created})
 	if ev.At > s.LastAt {
 		s.LastAt = ev.At

@@ -38,6 +38,11 @@ type Item struct {
 	// for it, and whether the facilitator marked it answered.
 	Votes    map[string]bool
 	Answered bool
+	// Redacted: the facilitator removed the personal data the screening
+	// found (Text is the redacted text). Override: the facilitator let the
+	// text through as it is.
+	Redacted bool
+	Override bool
 	key      string
 	author   string // a question's asker, never rendered
 }
@@ -52,6 +57,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func (s *State) upsertItem(key string, step int, kind string, group int) (it *Item, unshown bool) {
 	if it := s.itemByKey[key]; it != nil {
 		it.Status = StatusPending
+		it.Redacted, it.Override = false, false // a changed text is screened afresh
 		return it, s.unshow(it.ID)
 	}
 	s.nextItem++
@@ -99,6 +105,12 @@ func (s *State) applyModerate(ev *Event) Changes {
 	}
 	if c.Answered != nil && it.Kind == ItemQuestion {
 		it.Answered = *c.Answered
+	}
+	if c.Redact != nil {
+		it.Text, it.Who, it.When, it.Redacted = c.Redact.Text, c.Redact.Who, c.Redact.When, true
+	}
+	if c.Override != nil {
+		it.Override = *c.Override
 	}
 	s.questionChanged(it, &ch)
 	return ch

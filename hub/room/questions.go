@@ -208,7 +208,7 @@ func (s *State) questionChanged(it *Item, ch *Changes) {
 func (s *State) questionsView() QuestionsView {
 	v := QuestionsView{Questions: []PublicQuestion{}}
 	for _, it := range s.Items {
-		if it.Kind == ItemQuestion && it.Status == StatusApproved {
+		if it.Kind == ItemQuestion && it.Status == StatusApproved && !s.Unresolved(it) {
 			v.Questions = append(v.Questions, PublicQuestion{ID: it.ID, Text: it.Text, Votes: s.votesOf(it), Answered: it.Answered})
 		}
 	}
@@ -250,6 +250,8 @@ type QuestionItem struct {
 	Status   string
 	Votes    int
 	Answered bool
+	// Unresolved: personal data is left in it (see State.Unresolved).
+	Unresolved bool
 }
 
 // QuestionItems lists the question box's questions, without their askers.
@@ -257,7 +259,7 @@ func (s *State) QuestionItems() []QuestionItem {
 	var out []QuestionItem
 	for _, it := range s.Items {
 		if it.Kind == ItemQuestion {
-			out = append(out, QuestionItem{Text: it.Text, Status: it.Status, Votes: s.votesOf(it), Answered: it.Answered})
+			out = append(out, QuestionItem{Text: it.Text, Status: it.Status, Votes: s.votesOf(it), Answered: it.Answered, Unresolved: s.Unresolved(it)})
 		}
 	}
 	return out

@@ -64,6 +64,8 @@ type State struct {
 	// Signals are the participants' wishes to talk, in the order sent.
 	Signals []*Signal
 
+	screener Screener // set by the hub; not part of the log
+
 	Participants map[string]*Participant
 	// Order lists participant ids in join order, for deterministic output.
 	Order []string

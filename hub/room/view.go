@@ -197,6 +197,11 @@ type ItemView struct {
 	// Votes and Answered are a question's (staff only).
 	Votes    int  `json:"votes,omitempty"`
 	Answered bool `json:"answered,omitempty"`
+	// Flags are what the screening found (staff only); Redacted and
+	// Override say how the facilitator dealt with personal data.
+	Flags    []FlagView `json:"flags,omitempty"`
+	Redacted bool       `json:"redacted,omitempty"`
+	Override bool       `json:"override,omitempty"`
 }
 
 // Render draws the given parts for every audience. The roster is not
@@ -348,6 +353,7 @@ func (s *State) staffItemView(it *Item) ItemView {
 	if it.Kind == ItemQuestion {
 		v.Votes, v.Answered = s.votesOf(it), it.Answered
 	}
+	v.Flags, v.Redacted, v.Override = s.ItemFlags(it), it.Redacted, it.Override
 	return v
 }
 
