@@ -108,6 +108,7 @@ func (s *State) applyModerate(ev *Event) Changes {
 	}
 	if c.Redact != nil {
 		it.Text, it.Who, it.When, it.Redacted = c.Redact.Text, c.Redact.Who, c.Redact.When, true
+		ch.Parts |= PartScreen // the big screen shows the redacted text
 	}
 	if c.Override != nil {
 		it.Override = *c.Override
