@@ -613,4 +613,16 @@ export default {
   'signals.mark_handled': 'Markér som fulgt op',
   'signals.unmark': 'Ikke fulgt op',
   'signals.announce': 'En deltager vil tale med nogen.',
+
+  'flag.national_id': 'norsk personnummer',
+  'flag.cpr': 'CPR-nummer',
+  'flag.phone': 'telefonnummer',
+  'flag.email': 'e-mailadresse',
+  'flag.personal_note': 'Personoplysninger: {what}. Fjern dem, før teksten kan vises på storskærmen eller komme med i rapporten, eller lad den gå igennem.',
+  'flag.disclosure_note': 'Mulig betroelse: Den, der skrev, fortæller måske om vold, overgreb eller selvskade i eget liv eller hos en nærtstående. Følg op i enrum, og husk afværgepligten og underretningspligten; det hører ikke hjemme på storskærmen.',
+  'flag.redact': 'Fjern personoplysninger',
+  'flag.override': 'Lad den gå igennem',
+  'flag.override_confirm': 'Vise og rapportere teksten med personoplysningerne i? Gør det kun, hvis personen har sagt ja.',
+  'flag.redacted': 'Personoplysninger fjernet',
+  'flag.overridden': 'Lukket igennem',
 };

@@ -614,4 +614,16 @@ export default {
   'signals.mark_handled': 'Mark followed up',
   'signals.unmark': 'Not followed up',
   'signals.announce': 'A participant wants to talk.',
+
+  'flag.national_id': 'national identity number',
+  'flag.cpr': 'CPR number',
+  'flag.phone': 'phone number',
+  'flag.email': 'e-mail address',
+  'flag.personal_note': 'Personal data: {what}. Remove it before the text can go on the big screen or into the report, or let it through.',
+  'flag.disclosure_note': 'Possible disclosure: the writer may be telling about violence, abuse or self-harm in their own life or close to them. Follow up privately, and remember the duty to avert; this is not one for the big screen.',
+  'flag.redact': 'Remove personal data',
+  'flag.override': 'Let it through',
+  'flag.override_confirm': 'Show and report this text with the personal data in it? Only do so if the person agreed.',
+  'flag.redacted': 'Personal data removed',
+  'flag.overridden': 'Let through',
 };

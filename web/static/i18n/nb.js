@@ -613,4 +613,16 @@ export default {
   'signals.mark_handled': 'Merk som fulgt opp',
   'signals.unmark': 'Ikke fulgt opp',
   'signals.announce': 'En deltaker vil snakke med noen.',
+
+  'flag.national_id': 'fødselsnummer',
+  'flag.cpr': 'CPR-nummer',
+  'flag.phone': 'telefonnummer',
+  'flag.email': 'e-postadresse',
+  'flag.personal_note': 'Personopplysninger: {what}. Fjern dem før teksten kan vises på storskjermen eller komme med i rapporten, eller slipp den gjennom.',
+  'flag.disclosure_note': 'Mulig avsløring: Den som skrev, kan fortelle om vold, overgrep eller selvskading i eget liv eller hos noen nær. Følg opp i enerom, og husk avvergingsplikten; dette hører ikke hjemme på storskjermen.',
+  'flag.redact': 'Fjern personopplysninger',
+  'flag.override': 'Slipp gjennom',
+  'flag.override_confirm': 'Vise og rapportere teksten med personopplysningene i? Gjør det bare hvis personen har sagt ja.',
+  'flag.redacted': 'Personopplysninger fjernet',
+  'flag.overridden': 'Sluppet gjennom',
 };

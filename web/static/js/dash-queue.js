@@ -7,7 +7,7 @@
 // here stays where it is in the list, with "show on big screen" in the
 // place of "approve", until the filter changes.
 
-import { h, $, clear, keepFocus } from './dom.js';
+import { h, $, clear, keepFocus, confirmDialog } from './dom.js';
 import { t } from './i18n.js';
 
 const FILTERS = ['pending', 'approved', 'hidden', 'all'];
@@ -91,6 +91,34 @@ function short(text) {
   return s.length > 80 ? s.slice(0, 79) + '…' : s;
 }
 
+/** unresolved: the item holds personal data not removed nor let through. */
+const unresolved = (it) => !it.override && (it.flags || []).some((f) => f.kind !== 'disclosure');
+
+/** flaggedText draws the text with what the screening found marked. */
+function flaggedText(it) {
+  const text = it.text || '';
+  const spans = (it.flags || []).filter((f) => !f.field && f.end > f.start).sort((a, b) => a.start - b.start);
+  const out = [];
+  let pos = 0;
+  for (const f of spans) {
+    if (f.start < pos) continue;
+    out.push(text.slice(pos, f.start), h('mark', { class: 'flag flag-' + f.kind, text: text.slice(f.start, f.end) }));
+    pos = f.end;
+  }
+  out.push(text.slice(pos));
+  return out;
+}
+
+/** flagNotes say what the screening found and what to do about it. */
+function flagNotes(it) {
+  const flags = it.flags || [];
+  const notes = [];
+  const personal = [...new Set(flags.filter((f) => f.kind !== 'disclosure').map((f) => t('flag.' + f.kind)))];
+  if (personal.length && !it.override) notes.push(h('p', { class: 'flag-note personal', text: t('flag.personal_note', { what: personal.join(', ') }) }));
+  if (flags.some((f) => f.kind === 'disclosure')) notes.push(h('p', { class: 'flag-note disclosure', text: t('flag.disclosure_note') }));
+  return notes;
+}
+
 function itemView(dash, it, onScreen) {
   const status = it.status || 'pending';
   const textId = 'q-text-' + it.id;
@@ -102,9 +130,11 @@ function itemView(dash, it, onScreen) {
     it.starred ? h('span', { class: 'badge star', text: t('queue.starred') }) : null,
     it.kind === 'question' ? h('span', { class: 'badge', text: t('queue.votes', { n: it.votes || 0, count: it.votes || 0 }) }) : null,
     it.answered ? h('span', { class: 'badge ok', text: t('queue.answered') }) : null,
+    it.redacted ? h('span', { class: 'badge', text: t('flag.redacted') }) : null,
+    it.override ? h('span', { class: 'badge warn', text: t('flag.overridden') }) : null,
     onScreen ? h('span', { class: 'badge info', text: t('queue.is_on_screen') }) : null);
   const art = h('article', { class: 'q-item', data: { status, id: it.id } }, meta,
-    h('p', { class: 'q-text', id: textId, attrs: { lang: dash.lang() } }, it.text || ''));
+    h('p', { class: 'q-text', id: textId, attrs: { lang: dash.lang() } }, flaggedText(it)), flagNotes(it));
   if (it.kind === 'action') {
     art.append(h('p', { class: 'q-who' }, `${t('shared.who')}: `, it.who || '–', ' · ', `${t('shared.when')}: `, it.when || '–'));
   }
@@ -124,7 +154,13 @@ function itemView(dash, it, onScreen) {
   if (status !== 'approved') buttons.append(act('queue.approve', 'approve', () => moderate({ status: 'approved' }), 'primary'));
   else if (onScreen) buttons.append(act('queue.take_off', 'off', () => dash.cmd('show', pinned ? { items: [], pin: true } : { items: [] }).catch(() => {})));
   // While a pin is up, what is shown replaces the pin: it is what the screen shows.
-  else buttons.append(act('queue.show', 'show', () => dash.cmd('show', { items: [it.id], layout: 'single', pin: pinned || undefined }).catch(() => {}), 'primary'));
+  else if (unresolved(it)) {
+    // Personal data first: removed, or let through, before it can be shown.
+    buttons.append(act('flag.redact', 'redact', () => dash.cmd('moderate', { item: it.id, redact: true }).catch(() => {}), 'primary'));
+    buttons.append(act('flag.override', 'override', async () => {
+      if (await confirmDialog(t('flag.override_confirm'), t('flag.override'), true)) dash.cmd('moderate', { item: it.id, override: true }).catch(() => {});
+    }));
+  } else buttons.append(act('queue.show', 'show', () => dash.cmd('show', { items: [it.id], layout: 'single', pin: pinned || undefined }).catch(() => {}), 'primary'));
   if (status !== 'hidden') buttons.append(act('queue.hide', 'hide', () => moderate({ status: 'hidden' })));
   if (status === 'hidden') buttons.append(act('queue.restore', 'restore', () => moderate({ status: 'pending' })));
   buttons.append(act('queue.star', 'star', () => moderate({ starred: !it.starred }), 'secondary', { 'aria-pressed': it.starred ? 'true' : 'false' }));
@@ -142,7 +178,7 @@ function selectionBar(dash) {
   const sel = [...dash.ui.selected].map((id) => s.queue.get(id)).filter(Boolean);
   const bar = h('div', { class: 'selection-bar' });
   if (!sel.length) return bar;
-  const approved = sel.filter((it) => it.status === 'approved');
+  const approved = sel.filter((it) => it.status === 'approved' && !unresolved(it));
   const actions = sel.filter((it) => it.kind === 'action');
   const ended = dash.ended();
   bar.append(h('p', { class: 'sel-count', text: t('queue.selected', { count: sel.length, n: sel.length }) }));
