@@ -51,3 +51,29 @@ func TestHelpCardSettings(t *testing.T) {
 		}
 	}
 }
+
+// The organisation's own screening terms extend the shipped lists; a line
+// without a known language is refused at start.
+func TestScreeningTermsSetting(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "terms.txt")
+	_ = os.WriteFile(file, []byte("# ours\nnb: violence: mobbet*\nda: mobbet*\n"), 0o600)
+	s := newSettings(&bytes.Buffer{})
+	o := registerSettings(s)
+	if err := s.parse([]string{"--screening-terms", file}, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := o.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := cfg.Hub.ScreeningTerms.Disclosures("nb", "Sjefen min mobbet meg hele våren."); len(ms) != 1 {
+		t.Errorf("the extended list finds %v", ms)
+	}
+	bad := filepath.Join(dir, "bad.txt")
+	_ = os.WriteFile(bad, []byte("de: schlagen\n"), 0o600)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--screening-terms", bad}, noEnv, &out, &out); err == nil || !strings.Contains(err.Error(), "--screening-terms") {
+		t.Errorf("a line in an unknown language: %v", err)
+	}
+}
