@@ -34,14 +34,7 @@ func TestForgetKeepsOnlyTheReport(t *testing.T) {
 	}
 	texts := []string{"approved one: ring the duty officer", "approved two: talk to the head", "hidden: a name from my class", "pending: not yet read"}
 	for i, p := range phones {
-		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
-			return (f.Type == wire.TypeStep || f.Type == wire.TypeSnapshot) && strings.Contains(string(f.Data), `"index":3`)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Submit(ctx, wire.TypeAnswer, p.NextID(), map[string]any{"step": 3, "text": texts[i]}); err != nil {
-			t.Fatal(err)
-		}
+		it.AnswerOn(t, ctx, p, 3, texts[i])
 	}
 	ids := map[string]string{}
 	for len(ids) < 4 {

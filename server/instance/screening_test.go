@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	it "github.com/stoppunkt/stoppunkt/server/instance/instancetest"
 )
@@ -43,14 +42,7 @@ func TestScreeningKeepsPersonalDataOffTheScreen(t *testing.T) {
 	}
 	for _, text := range texts {
 		p := it.Participant(t, r.Code, in)
-		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
-			return (f.Type == wire.TypeStep || f.Type == wire.TypeSnapshot) && strings.Contains(string(f.Data), `"index":3`)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Submit(ctx, wire.TypeAnswer, p.NextID(), map[string]any{"step": 3, "text": text}); err != nil {
-			t.Fatal(err)
-		}
+		it.AnswerOn(t, ctx, p, 3, text)
 	}
 	items := func() map[string]flaggedItem {
 		out := map[string]flaggedItem{}

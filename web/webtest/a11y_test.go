@@ -23,6 +23,17 @@ func axePath() string {
 	return filepath.Join(filepath.Dir(here), "..", "..", ".cache", "axe", "node_modules", "axe-core", "axe.min.js")
 }
 
+// loadAxe reads axe-core for audit; without it the test fails in CI and
+// is skipped elsewhere (missingDependency).
+func loadAxe(t *testing.T) string {
+	t.Helper()
+	axe, err := os.ReadFile(axePath())
+	if err != nil {
+		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), err))
+	}
+	return string(axe)
+}
+
 type axeViolation struct {
 	ID     string `json:"id"`
 	Impact string `json:"impact"`

@@ -3,7 +3,6 @@ package webtest
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -97,10 +96,7 @@ func TestScreensDashboard(t *testing.T) {
 	for _, lang := range []string{"nb", "da", "en"} {
 		plans["dash-"+lang] = dashPlan(lang)
 	}
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	in := server(t, plans)
 	titles := []string{"Situasjonen", "Hva ville du gjort først?", "Hva kan gjøre det lettere å handle?", "Drøft i gruppen", "Tiltak", "Hva tar du med deg?"}
 	submitActions := map[string]string{"nb": "Lever gruppens tiltak", "da": "Aflevér gruppens tiltag", "en": "Submit the group’s actions"}
@@ -158,7 +154,7 @@ func TestScreensDashboard(t *testing.T) {
 				}
 				dash.shot(fmt.Sprintf("%s-%d", lang, i+1))
 				if i == 2 || i == 4 {
-					audit(t, dash, string(axe), fmt.Sprintf("dashboard %s step %d", lang, i+1))
+					audit(t, dash, axe, fmt.Sprintf("dashboard %s step %d", lang, i+1))
 				}
 			}
 

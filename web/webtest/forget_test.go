@@ -36,14 +36,7 @@ func TestScreensForgetTexts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, p := range phones {
-		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
-			return (f.Type == wire.TypeStep || f.Type == wire.TypeSnapshot) && strings.Contains(string(f.Data), `"index":3`)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Submit(ctx, wire.TypeAnswer, p.NextID(), map[string]any{"step": 3, "text": texts[i]}); err != nil {
-			t.Fatal(err)
-		}
+		instancetest.AnswerOn(t, ctx, p, 3, texts[i])
 	}
 	dash.wait("queue", `document.querySelectorAll('.q-item').length === 3`)
 	dash.press(fmt.Sprintf(`.q-item[data-id="%s"] [data-fk^="approve:"]`, dash.str(`[...document.querySelectorAll('.q-item')].find((el) => el.innerText.includes('Approved:')).dataset.id`)))

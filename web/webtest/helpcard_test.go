@@ -2,7 +2,6 @@ package webtest
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -37,10 +36,7 @@ steps:
 func TestScreensHelpCard(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	plans := map[string]string{}
 	for _, lang := range []string{"nb", "da", "en"} {
 		plans["help-"+lang] = helpPlan(lang)
@@ -83,7 +79,7 @@ func TestScreensHelpCard(t *testing.T) {
 			}
 			phone.eval(`document.querySelector('#session .help-card').scrollIntoView()`, nil)
 			phone.shot(lang + "-closing")
-			audit(t, phone, string(axe), "phone with the help card")
+			audit(t, phone, axe, "phone with the help card")
 			d.cmd(wire.TypeReveal, nil)
 			for name, p := range screens {
 				p.wait("help card", `document.querySelector('#stage .help-card')`)

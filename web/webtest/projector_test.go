@@ -3,7 +3,6 @@ package webtest
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -241,10 +240,7 @@ func contains(xs []string, x string) bool {
 func TestScreensProjectorFits(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	plans := map[string]string{}
 	for _, lang := range []string{"nb", "da", "en"} {
 		plans["worst-"+lang] = worstPlan(lang)
@@ -342,7 +338,7 @@ func TestScreensProjectorFits(t *testing.T) {
 				}
 				measure(fmt.Sprintf("%s-%d-%s", lang, i+1, st.title))
 				if i == 0 {
-					audit(t, screen, string(axe), "big screen "+lang)
+					audit(t, screen, axe, "big screen "+lang)
 				}
 			}
 			d.cmd(wire.TypeEnd, nil)

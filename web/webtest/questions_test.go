@@ -2,7 +2,6 @@ package webtest
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 )
@@ -29,10 +28,7 @@ steps:
 func TestScreensQuestionsAndTalk(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	in := server(t, map[string]string{"qbox": questionBoxPlan})
 	base := in.URL()
 	start := newPage(t, "new", laptopW, laptopH)
@@ -111,12 +107,12 @@ func TestScreensQuestionsAndTalk(t *testing.T) {
 	voter2.wait("handled", `document.querySelector('.talk-code').innerText.length > 0 && document.querySelector('.signal') === null && document.querySelector('.talk-code .hint')`)
 	dash.wait("handled on the dashboard", `document.querySelector('.signal.handled')`)
 
-	audit(t, voter2, string(axe), "phone: I need to talk")
-	audit(t, dash, string(axe), "dashboard with a question and a signal")
+	audit(t, voter2, axe, "phone: I need to talk")
+	audit(t, dash, axe, "dashboard with a question and a signal")
 	voter2.eval(`document.querySelector('#extras-dialog').close()`, nil)
 	voter2.click("#btn-questions")
 	voter2.wait("question box", `document.querySelector('#vote-`+id+`')`)
-	audit(t, voter2, string(axe), "phone: the question box")
+	audit(t, voter2, axe, "phone: the question box")
 	for _, lang := range []string{"nb", "da", "en"} {
 		for _, p := range []*page{dash, voter2, asker} {
 			p.eval(fmt.Sprintf(`localStorage.setItem('sp.lang', %q)`, lang), nil)

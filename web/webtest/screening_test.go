@@ -1,13 +1,9 @@
 package webtest
 
 import (
-	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/stoppunkt/stoppunkt/client/wsclient"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/instance/instancetest"
 )
@@ -19,10 +15,7 @@ import (
 func TestScreensScreening(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	in := server(t, map[string]string{"qbox": questionBoxPlan})
 	r := instancetest.CreateRoom(t, in, "qbox")
 	ctx := instancetest.Ctx(t, 2*time.Minute)
@@ -39,14 +32,7 @@ func TestScreensScreening(t *testing.T) {
 	texts := []string{"Ring meg gjerne på 912 34 567 etter kurset.", "Faren min slo meg da jeg var liten."}
 	for _, text := range texts {
 		p := instancetest.Participant(t, r.Code, in)
-		if _, err := p.Wait(ctx, func(f wsclient.Frame) bool {
-			return (f.Type == wire.TypeStep || f.Type == wire.TypeSnapshot) && strings.Contains(string(f.Data), `"index":1`)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := p.Submit(ctx, wire.TypeAnswer, p.NextID(), map[string]any{"step": 1, "text": text}); err != nil {
-			t.Fatal(err)
-		}
+		instancetest.AnswerOn(t, ctx, p, 1, text)
 	}
 	dash.wait("flags", `document.querySelector('mark.flag-phone') && document.querySelector('mark.flag-disclosure')`)
 	if got := dash.text("mark.flag-phone"); got != "912 34 567" {
@@ -60,7 +46,7 @@ func TestScreensScreening(t *testing.T) {
 		dash.eval(`document.querySelector('#queue-panel').scrollIntoView()`, nil)
 		dash.shot(lang + "-flagged")
 	}
-	audit(t, dash, string(axe), "dashboard with flagged texts")
+	audit(t, dash, axe, "dashboard with flagged texts")
 	dash.press(`[data-fk="redact:` + id + `"]`)
 	dash.wait("redacted", `document.querySelector('.q-item[data-id="`+id+`"] .q-text').textContent === 'Ring meg gjerne på [fjernet] etter kurset.'`)
 	dash.press(`[data-fk="show:` + id + `"]`)

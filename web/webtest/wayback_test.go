@@ -3,7 +3,6 @@ package webtest
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +19,7 @@ import (
 func TestScreensWayBackIn(t *testing.T) {
 	startBrowser(t)
 	t.Logf("screenshots: %s", shotsDir(t))
-	axe, axeErr := os.ReadFile(axePath())
-	if axeErr != nil {
-		missingDependency(t, os.Getenv, fmt.Sprintf("axe-core not found at %s: %v", axePath(), axeErr))
-	}
+	axe := loadAxe(t)
 	in := server(t, map[string]string{"web-session": sessionPlan})
 	base := in.URL()
 	p := newPage(t, "new", laptopW, laptopH)
@@ -58,7 +54,7 @@ func TestScreensWayBackIn(t *testing.T) {
 		setLanguage(p, lang)
 		p.shot(lang + "-your-rooms")
 	}
-	audit(t, p, string(axe), "your rooms")
+	audit(t, p, axe, "your rooms")
 
 	// From the list, and from /f/ROOM with no key, into the dashboard.
 	p.press(item + " a")
@@ -86,7 +82,7 @@ func TestScreensWayBackIn(t *testing.T) {
 		setLanguage(p, lang)
 		p.shot(lang + "-way-in")
 	}
-	audit(t, p, string(axe), "the way into a dashboard")
+	audit(t, p, axe, "the way into a dashboard")
 	p.typeInto("#enter-key", "not a key")
 	p.click("#enter-form button")
 	p.wait("not a key", `!document.querySelector('#enter-error').hidden && document.querySelector('#enter-key').getAttribute('aria-invalid') === 'true'`)
@@ -113,5 +109,5 @@ func TestScreensWayBackIn(t *testing.T) {
 	p.open(base + "/new")
 	p.wait("listed as gone", `document.querySelector('`+item+`[data-state="gone"]') && !document.querySelector('`+item+` a')`)
 	p.shot("en-gone")
-	audit(t, p, string(axe), "a room gone")
+	audit(t, p, axe, "a room gone")
 }

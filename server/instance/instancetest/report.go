@@ -218,6 +218,16 @@ func mustCommand(t testing.TB, ctx context.Context, p *wsclient.Phone, typ strin
 	}
 }
 
+// AnswerOn waits until the phone has seen step i, then sends text as its
+// answer to it and waits for the acknowledgement.
+func AnswerOn(t testing.TB, ctx context.Context, p *wsclient.Phone, i int, text string) {
+	t.Helper()
+	waitStep(t, ctx, p, i)
+	if _, err := p.Submit(ctx, wire.TypeAnswer, p.NextID(), map[string]any{"step": i, "text": text}); err != nil {
+		t.Fatalf("answer step %d: %v", i, err)
+	}
+}
+
 func waitStep(t testing.TB, ctx context.Context, p *wsclient.Phone, i int) {
 	t.Helper()
 	_, err := p.Wait(ctx, func(f wsclient.Frame) bool {
