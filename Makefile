@@ -72,6 +72,7 @@ fuzz:
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzParse$$' -fuzztime $(or $(FUZZTIME),30000x) ./hub/plan/
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzApply$$' -fuzztime $(or $(FUZZTIME),15000x) ./hub/room/
 	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzDecide$$' -fuzztime $(or $(FUZZTIME),12000x) ./hub/room/
+	$(GO) test $(FUZZFLAGS) -fuzz '^FuzzCheck$$' -fuzztime $(or $(FUZZTIME),30000x) ./hub/screening/
 
 ## smoke: a small load run (3 rooms x 100 phones against one instance that
 ## loadgen starts: step changes, votes, open answers, a breakout, churn). It

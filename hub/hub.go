@@ -161,7 +161,7 @@ type Config struct {
 	// helplines for plans in languages of no one country (Norway).
 	HelpCard helpcard.Card
 	// ScreeningTerms are the term lists for possible disclosures
-	// (screening.Default, extended with the organisation's own terms).
+	// (screening.Shipped, extended with the organisation's own terms).
 	ScreeningTerms *screening.Terms
 	// SweepInterval is how often expired rooms are deleted (1m); negative
 	// turns the sweep off.
@@ -227,7 +227,7 @@ func (c Config) withDefaults() Config {
 		c.Now = time.Now
 	}
 	if c.ScreeningTerms == nil {
-		c.ScreeningTerms = screening.Default()
+		c.ScreeningTerms = screening.Shipped()
 	}
 	if c.HelpCard.Country == "" {
 		c.HelpCard.Country = helpcard.Norway

@@ -355,7 +355,7 @@ func parseHelpCard(country, file string) (helpcard.Card, error) {
 // parseScreeningTerms extends the shipped term lists with the lines of
 // file: "language: term" or "language: category: term".
 func parseScreeningTerms(file string) (*screening.Terms, error) {
-	terms := screening.Default()
+	terms := screening.Shipped()
 	if file == "" {
 		return terms, nil
 	}
@@ -370,11 +370,18 @@ func parseScreeningTerms(file string) (*screening.Terms, error) {
 			continue
 		}
 		lang, rest, ok := strings.Cut(line, ":")
-		lang = strings.TrimSpace(lang)
-		if !ok || !slices.Contains(screening.Languages, lang) || strings.TrimSpace(rest) == "" {
+		lang, rest = strings.TrimSpace(lang), strings.TrimSpace(rest)
+		if !ok || !slices.Contains(terms.Languages(), lang) || rest == "" {
 			return nil, configError("screening-terms", "line %d must be \"language: term\" with language nb, da or en", i+1)
 		}
-		extra[lang] = append(extra[lang], strings.TrimSpace(rest))
+		section := screening.OtherSection
+		if cat, term, ok := strings.Cut(rest, ":"); ok {
+			section, rest = strings.TrimSpace(cat), strings.TrimSpace(term)
+		}
+		if err := screening.CheckTerm(rest); err != nil {
+			return nil, configError("screening-terms", "line %d: %v", i+1, err)
+		}
+		extra[lang] = append(extra[lang], "["+section+"]", rest)
 	}
 	for lang, lines := range extra {
 		terms = terms.Extend(lang, lines)

@@ -1,212 +1,292 @@
-// Package screening looks through a participant's text before it can
-// reach the big screen or a report, for two things a facilitator must see
-// first:
-//
-//   - Personal data: a Norwegian national identity number (fødselsnummer or
-//     D-number: 11 digits, a valid date, both check digits right), a
-//     Danish CPR number (a valid date and four digits, written with a
-//     hyphen or a space, or run together right after the word "CPR"), a
-//     Norwegian or Danish phone number (8 digits, alone or in the usual
-//     groups, with or without +47/+45), or an e-mail address.
-//   - A possible disclosure: the writer, or someone close to them,
-//     subjected to violence, abuse or threats, or the writer hurting
-//     themselves. These sessions are about violence and abuse, so the
-//     words alone ("vold", "overgrep") are in almost every text and flag
-//     nothing. A text is flagged when a first-person or close-person cue
-//     (jeg, meg, min mor, my stepfather, …) stands within a few words of
-//     a term for what was done (slo, truet, misbrukt, …) in the same
-//     sentence, or when it holds one of a few phrases that need no cue
-//     ("ta livet mitt", "kill myself").
-//
-// Matching is case-insensitive and on word starts: a term matches a word
-// that begins with it, so a stem covers its inflections, and never the
-// inside of a word ("slag" does not match "forslag"). Offsets are bytes
-// into the text, on rune boundaries.
 package screening
 
 import (
-	"regexp"
-	"slices"
 	"strings"
-	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
-// Kind is what a match found.
-type Kind string
-
-// Kinds of match.
-const (
-	NationalID Kind = "national_id"
-	CPR        Kind = "cpr"
-	Phone      Kind = "phone"
-	Email      Kind = "email"
-	Disclosure Kind = "disclosure"
-)
-
-// Match is one finding in a text. Note is set for disclosures only: the
-// category of the term ("violence", "sexual_abuse", "self_harm", "threat",
-// "neglect").
-type Match struct {
-	Kind       Kind   `json:"kind"`
-	Start, End int    `json:"-"`
-	Note       string `json:"note,omitempty"`
-}
-
-// Personal reports whether the match is personal data (not a disclosure).
-func (m Match) Personal() bool { return m.Kind != Disclosure }
-
-var (
-	// Eleven digits, maybe as 6+5 with one space, not inside a longer run.
-	nationalRe = regexp.MustCompile(`(^|[^0-9])([0-9]{6}) ?([0-9]{5})($|[^0-9])`)
-	// Ten digits as 6-4 (hyphen or space), or run together.
-	cprRe = regexp.MustCompile(`(^|[^0-9])([0-9]{6})([- ]?)([0-9]{4})($|[^0-9])`)
-	// Eight digits, alone or as 3-2-3, 2-2-2-2 or 4-4, with an optional
-	// country code, not inside a longer run.
-	phoneRe = regexp.MustCompile(`(^|[^0-9+])((?:(?:\+|00) ?(?:47|45) ?)?(?:[0-9]{8}|[0-9]{3} [0-9]{2} [0-9]{3}|[0-9]{2} [0-9]{2} [0-9]{2} [0-9]{2}|[0-9]{4} [0-9]{4}))($|[^0-9])`)
-	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
-	// Words that make a number an amount, a paragraph or a reference.
-	amountBefore = regexp.MustCompile(`(?i)(kr\.?|nok|dkk|§|paragraf|saksnr\.?|journalnr\.?|kontonr\.?|reg\.?nr\.?|org\.? ?nr\.?|cvr(-nr\.?)?)\s*:?\s*$`)
-	// Words a little before a number that make it a reference, not a phone.
-	referenceBefore = regexp.MustCompile(`(?i)(ordre|order|faktura|invoice|kunde|customer|konto|account|saks|case|journal|organisasjons|organisations|reference|referanse)[ -]?(nummer|number|nr)`)
-	amountAfter     = regexp.MustCompile(`(?i)^\s*(kr\b|kroner|nok\b|dkk\b|,-)`)
-	cprBefore       = regexp.MustCompile(`(?i)cpr[- ]?(nr\.?|nummer|number)?[\s:.]*$`)
-)
-
-// PersonalData finds personal data in text, in order, without overlaps.
+// PersonalData finds national identity numbers, CPR numbers, phone numbers
+// and e-mail addresses in text, sorted by Start and not overlapping. The
+// rules are in the package doc.
 func PersonalData(text string) []Match {
-	var out []Match
-	taken := func(s, e int) bool {
-		for _, m := range out {
-			if s < m.End && m.Start < e {
-				return true
-			}
-		}
-		return false
-	}
-	for _, ix := range scan(nationalRe, text, 7) {
-		s, e := ix[4], ix[7]
-		digits := text[ix[4]:ix[5]] + text[ix[6]:ix[7]]
-		if validNationalID(digits) {
-			out = append(out, Match{Kind: NationalID, Start: s, End: e})
-		}
-	}
-	for _, ix := range scan(cprRe, text, 9) {
-		s, e := ix[4], ix[9]
-		sep := text[ix[6]:ix[7]]
-		if taken(s, e) || !validCPRDate(text[ix[4]:ix[5]]) {
-			continue
-		}
-		if sep == "" && !cprBefore.MatchString(text[:s]) {
-			continue // ten bare digits are a CPR number only when called one
-		}
-		out = append(out, Match{Kind: CPR, Start: s, End: e})
-	}
-	for _, ix := range scan(phoneRe, text, 5) {
-		s, e := ix[4], ix[5]
-		if taken(s, e) || !phoneLike(text, s, e) {
-			continue
-		}
-		out = append(out, Match{Kind: Phone, Start: s, End: e})
-	}
-	for _, ix := range emailRe.FindAllStringIndex(text, -1) {
-		if !taken(ix[0], ix[1]) {
-			out = append(out, Match{Kind: Email, Start: ix[0], End: ix[1]})
-		}
-	}
-	slices.SortFunc(out, func(a, b Match) int { return a.Start - b.Start })
+	addresses := emails(text)
+	out := append(addresses, withoutOverlaps(numbers(text), addresses)...)
+	sortMatches(out)
 	return out
 }
 
-// scan finds every match of re in text whose number ends at submatch
-// index end, going on right after each number: the boundary after one
-// number can be the boundary before the next.
-func scan(re *regexp.Regexp, text string, end int) [][]int {
-	var out [][]int
-	for pos := 0; pos < len(text); {
-		ix := re.FindStringSubmatchIndex(text[pos:])
-		if ix == nil {
-			break
-		}
-		for i := range ix {
-			if ix[i] >= 0 {
-				ix[i] += pos
-			}
-		}
-		out = append(out, ix)
-		pos = ix[end]
-	}
-	return out
+// A separator class between two runs of digits in a group.
+type sep byte
+
+const (
+	sepSpace  sep = ' '
+	sepHyphen sep = '-'
+	sepDot    sep = '.'
+	sepComma  sep = ','
+)
+
+// run is a maximal run of ASCII digits, text[start:end].
+type run struct{ start, end int }
+
+func (r run) len() int { return r.end - r.start }
+
+// group is a number as written: runs joined by single separators, with
+// seps[i] between runs[i] and runs[i+1]. plus is set when a '+' stands
+// right before the first run.
+type group struct {
+	runs     []run
+	seps     []sep
+	plus     bool
+	attached bool // touches a letter or a symbol that makes it no number of ours
 }
 
-// phoneLike rules out numbers that are amounts, references or dates.
-func phoneLike(text string, s, e int) bool {
-	if amountBefore.MatchString(text[:s]) || amountAfter.MatchString(text[e:]) {
+func (g group) start() int {
+	if g.plus {
+		return g.runs[0].start - 1
+	}
+	return g.runs[0].start
+}
+
+func (g group) end() int { return g.runs[len(g.runs)-1].end }
+
+// digits returns the group's digits without separators.
+func (g group) digits(text string) string {
+	var b strings.Builder
+	for _, r := range g.runs {
+		b.WriteString(text[r.start:r.end])
+	}
+	return b.String()
+}
+
+// shape reports whether the group's runs have exactly the given lengths and
+// every separator is s.
+func (g group) shape(s sep, lens ...int) bool {
+	if len(g.runs) != len(lens) {
 		return false
 	}
-	if ref := referenceBefore.FindAllStringIndex(text[:s], -1); len(ref) > 0 && s-ref[len(ref)-1][1] <= 30 {
-		return false // "the order number for the material is 55512345"
-	}
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
+	for i, r := range g.runs {
+		if r.len() != lens[i] {
+			return false
 		}
-		return -1
-	}, text[s:e])
-	local := digits[len(digits)-8:]
-	if local[0] == '0' || local[0] == '1' {
-		return false // no Norwegian or Danish subscriber number starts so
 	}
-	if e-s == 8 && looksLikeDate(local) {
-		return false // 20240312, written as one run, is a date
+	for _, x := range g.seps {
+		if x != s {
+			return false
+		}
 	}
 	return true
 }
 
-// looksLikeDate: eight digits that read as YYYYMMDD or DDMMYYYY.
-func looksLikeDate(d string) bool {
-	valid := func(y, m, dd string) bool {
-		_, err := time.Parse("20060102", y+m+dd)
-		return err == nil && (y[:2] == "19" || y[:2] == "20")
+func isDigit(b byte) bool { return '0' <= b && b <= '9' }
+
+// separatorAt returns the class and width of a separator at text[i:], if
+// one is there.
+func separatorAt(text string, i int) (sep, int) {
+	if i >= len(text) {
+		return 0, 0
 	}
-	return valid(d[:4], d[4:6], d[6:]) || valid(d[4:], d[2:4], d[:2])
+	switch text[i] {
+	case ' ':
+		return sepSpace, 1
+	case '-':
+		return sepHyphen, 1
+	case '.':
+		return sepDot, 1
+	case ',':
+		return sepComma, 1
+	}
+	r, w := utf8.DecodeRuneInString(text[i:])
+	switch r {
+	case '\u00a0', '\u202f', '\u2009': // no-break, narrow no-break, thin space
+		return sepSpace, w
+	case '\u2010', '\u2011', '\u2013': // hyphen, non-breaking hyphen, en dash
+		return sepHyphen, w
+	}
+	return 0, 0
 }
 
-// validNationalID checks a Norwegian fødselsnummer or D-number: a valid
-// date (day plus 40 for a D-number) and both mod-11 check digits.
-func validNationalID(d string) bool {
-	n := make([]int, 11)
-	for i := range d {
-		n[i] = int(d[i] - '0')
+// attachesBefore reports whether r, standing right before a number, makes
+// it part of something else: a word, an identifier, an amount.
+func attachesBefore(r rune) bool {
+	switch r {
+	case '_', '@', '#', '$', '€', '£', '&', '=':
+		return true
 	}
-	day := n[0]*10 + n[1]
-	if day > 40 {
-		day -= 40
-	}
-	month := n[2]*10 + n[3]
-	if day < 1 || day > 31 || month < 1 || month > 12 {
-		return false
-	}
-	check := func(weights []int) int {
-		sum := 0
-		for i, w := range weights {
-			sum += w * n[i]
-		}
-		k := 11 - sum%11
-		if k == 11 {
-			k = 0
-		}
-		return k
-	}
-	k1 := check([]int{3, 7, 6, 1, 8, 9, 4, 5, 2})
-	if k1 == 10 || k1 != n[9] {
-		return false
-	}
-	k2 := check([]int{5, 4, 3, 2, 7, 6, 5, 4, 3, 2})
-	return k2 != 10 && k2 == n[10]
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
-// validCPRDate checks the DDMMYY of a CPR number.
-func validCPRDate(d string) bool {
-	_, err := time.Parse("020106", d)
-	return err == nil
+// attachesAfter is attachesBefore for the rune right after a number.
+func attachesAfter(r rune) bool {
+	switch r {
+	case '_', '@', '%', '€', '$', '£':
+		return true
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// groups splits text into its number groups.
+func groups(text string) []group {
+	var out []group
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) {
+			i++
+			continue
+		}
+		g := group{}
+		start := i
+		if start > 0 && text[start-1] == '+' {
+			g.plus = true
+			start--
+		}
+		if start > 0 {
+			r, _ := utf8.DecodeLastRuneInString(text[:start])
+			g.attached = attachesBefore(r)
+		}
+		for {
+			j := i
+			for j < len(text) && isDigit(text[j]) {
+				j++
+			}
+			g.runs = append(g.runs, run{i, j})
+			s, w := separatorAt(text, j)
+			if w == 0 || j+w >= len(text) || !isDigit(text[j+w]) {
+				i = j
+				break
+			}
+			g.seps = append(g.seps, s)
+			i = j + w
+		}
+		if i < len(text) {
+			r, _ := utf8.DecodeRuneInString(text[i:])
+			g.attached = g.attached || attachesAfter(r)
+		}
+		out = append(out, g)
+	}
+	return out
+}
+
+// numbers finds identity numbers, CPR numbers and phone numbers.
+func numbers(text string) []Match {
+	var out []Match
+	for _, g := range groups(text) {
+		if g.attached {
+			continue
+		}
+		if m, ok := wholeGroup(text, g); ok {
+			out = append(out, m)
+			continue
+		}
+		out = append(out, loneRuns(text, g)...)
+	}
+	return out
+}
+
+// wholeGroup matches a group as a whole against the shapes of the package
+// doc.
+func wholeGroup(text string, g group) (Match, bool) {
+	at := func(k Kind) (Match, bool) { return Match{Kind: k, Start: g.start(), End: g.end()}, true }
+	d := g.digits(text)
+	if g.plus {
+		if phoneWithPrefix(g, d, "") || international(g, d) {
+			return at(Phone)
+		}
+		return Match{}, false
+	}
+	switch {
+	case g.shape(0, 11), g.shape(sepSpace, 6, 5):
+		if validNationalID(d) {
+			return at(NationalID)
+		}
+	case g.shape(sepHyphen, 6, 4), g.shape(sepSpace, 6, 4):
+		if validCPR(d) {
+			return at(CPR)
+		}
+	case g.shape(0, 10):
+		if validCPR(d) && cprCue(text, g.start()) {
+			return at(CPR)
+		}
+	}
+	if phoneWithPrefix(g, d, "00") {
+		return at(Phone)
+	}
+	if phoneShape(g) && phoneDigits(d) && phoneContext(text, g, d) {
+		return at(Phone)
+	}
+	return Match{}, false
+}
+
+// phoneWithPrefix reports whether g is a phone number after a country
+// code: "+47 ..." when lead is "" and g.plus is set, "0047 ..." when lead
+// is "00".
+func phoneWithPrefix(g group, d, lead string) bool {
+	for _, cc := range []string{"47", "45"} {
+		code := lead + cc
+		if !strings.HasPrefix(d, code) {
+			continue
+		}
+		first := g.runs[0].len()
+		switch {
+		case first == len(code) && len(g.runs) > 1:
+			rest := group{runs: g.runs[1:], seps: g.seps[1:]}
+			if g.seps[0] == sepSpace && phoneShape(rest) && phoneDigits(d[len(code):]) {
+				return true
+			}
+		case first == len(code)+8 && len(g.runs) == 1:
+			if phoneDigits(d[len(code):]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// international reports whether a group after '+' is a phone number of
+// another country: 8 to 15 digits in all (the country code included), in
+// runs split by spaces or hyphens, not starting with 0. Numbers after +47
+// and +45 follow phoneWithPrefix alone.
+func international(g group, d string) bool {
+	if d[0] == '0' || strings.HasPrefix(d, "47") || strings.HasPrefix(d, "45") {
+		return false
+	}
+	for _, s := range g.seps {
+		if s != sepSpace && s != sepHyphen {
+			return false
+		}
+	}
+	return len(d) >= 8 && len(d) <= 15
+}
+
+// phoneShape reports whether g is written as 12345678, 123 45 678,
+// 12 34 56 78 or 1234 5678.
+func phoneShape(g group) bool {
+	return g.shape(0, 8) || g.shape(sepSpace, 3, 2, 3) ||
+		g.shape(sepSpace, 2, 2, 2, 2) || g.shape(sepSpace, 4, 4)
+}
+
+// phoneDigits reports whether eight digits can be a subscriber's number:
+// not starting with 0 or 1 (service codes), nor with 80 (free-phone
+// numbers of services).
+func phoneDigits(d string) bool {
+	return len(d) == 8 && d[0] >= '2' && !strings.HasPrefix(d, "80")
+}
+
+// loneRuns tries the runs of 8 and 11 digits of a group that did not match
+// whole, when spaces alone split them from their neighbours.
+func loneRuns(text string, g group) []Match {
+	var out []Match
+	for i, r := range g.runs {
+		if (i > 0 && g.seps[i-1] != sepSpace) || (i < len(g.seps) && g.seps[i] != sepSpace) {
+			continue
+		}
+		d := text[r.start:r.end]
+		lone := group{runs: []run{r}}
+		switch {
+		case r.len() == 11 && validNationalID(d):
+			out = append(out, Match{Kind: NationalID, Start: r.start, End: r.end})
+		case r.len() == 8 && phoneDigits(d) && phoneContext(text, lone, d):
+			out = append(out, Match{Kind: Phone, Start: r.start, End: r.end})
+		}
+	}
+	return out
 }

@@ -1,311 +1,279 @@
 package screening
 
 import (
-	"bufio"
 	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"path"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+	"sync"
+)
+
+// Window is the most words that may stand between a cue and a term for the
+// term to count (see the package doc).
+const Window = 4
+
+// NeverWindow is how many words before a term a [never] word cancels it
+// from, cue or no cue ("har aldri slått meg").
+const NeverWindow = 2
+
+// OtherSection is the section of an organisation's terms that come before
+// any "[section]" line.
+const OtherSection = "other"
+
+// The sections of a list that are not categories of terms.
+const (
+	sectionCues       = "cues"
+	sectionClose      = "close"
+	sectionPossessive = "possessive"
+	sectionNever      = "never"
+	sectionIdioms     = "idioms"
 )
 
 //go:embed terms/*.txt
-var termFiles embed.FS
+var shippedFS embed.FS
 
-// Languages with shipped term lists.
-var Languages = []string{"nb", "da", "en"}
-
-// cue and term lines of a term list.
-const (
-	lineSubject    = "subject"    // the writer: jeg, I
-	linePassive    = "passive"    // between the writer and what was done: ble, was
-	lineObject     = "object"     // the writer as object after what was done: meg, me
-	linePossessive = "possessive" // min, my: makes a close person the writer's
-	lineClose      = "close"      // a close person, with a possessive next to it
-	lineFamily     = "family"     // a close person on their own: mamma, dad
-	lineAlone      = "alone"      // phrases that flag without a cue
-)
-
-// Categories of what was done.
-var Categories = []string{"violence", "sexual_abuse", "threat", "neglect", "self_harm"}
-
-// word is a word of a term list: whole, or a stem (written with a * at
-// its end) that matches words beginning with it.
-type word struct {
-	text string
-	stem bool
-}
-
-func (w word) matches(token string) bool {
-	if w.stem {
-		return strings.HasPrefix(token, w.text)
-	}
-	return token == w.text
-}
-
-// list is one language's terms.
-type list struct {
-	cues  map[string][]word // by cue line
-	terms []term            // what was done, by category
-	alone [][]string        // phrases, as words
-}
-
-type term struct {
-	w        word
-	category string
-}
-
-// Terms are the term lists of every language. A Terms is never changed
-// once made: Extend returns a new one.
+// Terms holds the word lists of each language. A Terms is never changed
+// after it is made, so one value can serve every room at once.
 type Terms struct {
-	byLang map[string]*list
+	lists map[string]*list
 }
 
-// Default returns the shipped term lists.
-func Default() *Terms {
-	t := &Terms{byLang: map[string]*list{}}
-	for _, lang := range Languages {
-		data, err := termFiles.ReadFile("terms/" + lang + ".txt")
-		if err != nil {
-			panic(fmt.Sprintf("screening: %v", err))
-		}
-		l, err := parseList(string(data))
-		if err != nil {
-			panic(fmt.Sprintf("screening: terms/%s.txt: %v", lang, err))
-		}
-		t.byLang[lang] = l
+// list is the word lists of one language.
+type list struct {
+	cues, close, possessive, never, idioms []phrase
+	terms                                  []term
+
+	// Built from the above by index.
+	cueSet, idiomSet, termSet *phraseSet
+	neverSet                  phrase // single-word patterns
+	longestCue                int    // words in the longest cue
+}
+
+// term is one entry of a category section.
+type term struct {
+	words   phrase
+	alone   bool // flags without a cue
+	section string
+}
+
+// Shipped returns the lists shipped with the binary for nb, da and en. They
+// are parsed once and shared.
+func Shipped() *Terms { return shipped() }
+
+var shipped = sync.OnceValue(func() *Terms {
+	t, err := loadFS(shippedFS, "terms")
+	if err != nil {
+		// The tests parse every shipped list; a released binary cannot
+		// get here.
+		panic(fmt.Sprintf("screening: a shipped term list is invalid: %v", err))
 	}
 	return t
+})
+
+func loadFS(fsys fs.FS, dir string) (*Terms, error) {
+	files, err := fs.Glob(fsys, dir+"/*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("list term files: %w", err)
+	}
+	t := &Terms{lists: map[string]*list{}}
+	var errs []error
+	for _, f := range files {
+		data, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		l := &list{}
+		for _, e := range l.add(strings.Split(string(data), "\n"), "") {
+			errs = append(errs, fmt.Errorf("%s:%w", f, e))
+		}
+		l.index()
+		t.lists[strings.TrimSuffix(path.Base(f), ".txt")] = l
+	}
+	return t, errors.Join(errs...)
 }
 
-// parseList reads a term list: "line: word word stem* ..." per line.
-func parseList(src string) (*list, error) {
-	l := &list{cues: map[string][]word{}}
-	sc := bufio.NewScanner(strings.NewReader(src))
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+// Languages returns the languages t has lists for, sorted.
+func (t *Terms) Languages() []string {
+	if t == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(t.lists))
+}
+
+// Extend returns a copy of t whose lists for lang have the entries of extra
+// added: an organisation's own terms, in the syntax of the shipped lists
+// (see the package doc). Entries before any "[section]" line are terms of
+// the section "other". An entry that CheckTerm refuses is left out. t
+// itself does not change. A language t has no list for gets one with only
+// the extra entries.
+func (t *Terms) Extend(lang string, extra []string) *Terms {
+	out := &Terms{lists: map[string]*list{}}
+	if t != nil {
+		maps.Copy(out.lists, t.lists)
+	}
+	lang = baseLanguage(lang)
+	l := &list{}
+	if old := out.lists[lang]; old != nil {
+		*l = *old
+		// Full slice expressions: appending must copy, never write into
+		// the arrays t shares with other values.
+		l.cues, l.close, l.possessive = l.cues[:len(l.cues):len(l.cues)], l.close[:len(l.close):len(l.close)], l.possessive[:len(l.possessive):len(l.possessive)]
+		l.never, l.idioms, l.terms = l.never[:len(l.never):len(l.never)], l.idioms[:len(l.idioms):len(l.idioms)], l.terms[:len(l.terms):len(l.terms)]
+	}
+	l.add(extra, OtherSection)
+	l.index()
+	out.lists[lang] = l
+	return out
+}
+
+// CheckTerm says what is wrong with one entry of a term list, or nil when
+// it is a valid term, section line, comment or blank line. It is how to
+// check an organisation's list before it is saved.
+func CheckTerm(entry string) error {
+	l := &list{}
+	errs := l.add([]string{entry}, OtherSection)
+	return errors.Join(errs...)
+}
+
+// baseLanguage maps a room's language code to the code of its list:
+// nb, nn and no (and nb-NO and the like) to nb.
+func baseLanguage(lang string) string {
+	lang = strings.ToLower(strings.TrimSpace(lang))
+	if i := strings.IndexAny(lang, "-_"); i >= 0 {
+		lang = lang[:i]
+	}
+	switch lang {
+	case "nn", "no":
+		return "nb"
+	}
+	return lang
+}
+
+// add parses lines into l, starting in section, and returns the problems
+// as errors naming the line; lines with problems are left out.
+func (l *list) add(lines []string, section string) []error {
+	var errs []error
+	for n, line := range lines {
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		name, rest, ok := strings.Cut(line, ":")
-		if !ok {
-			return nil, fmt.Errorf("line %d: want \"name: words\"", n)
+		if name, ok := strings.CutPrefix(line, "["); ok {
+			name, ok = strings.CutSuffix(name, "]")
+			if !ok || !sectionName(name) {
+				errs = append(errs, fmt.Errorf("%d: %q is not a section line: want [name], name of a-z and _", n+1, line))
+				continue
+			}
+			section = name
+			continue
 		}
-		name = strings.TrimSpace(name)
-		switch {
-		case name == lineAlone:
-			for _, p := range strings.Split(rest, "|") {
-				if ws := tokens(p); len(ws) > 0 {
-					l.alone = append(l.alone, texts(ws))
-				}
-			}
-		case slices.Contains(Categories, name):
-			for _, f := range strings.Fields(rest) {
-				l.terms = append(l.terms, term{w: parseWord(f), category: name})
-			}
-		case slices.Contains([]string{lineSubject, linePassive, lineObject, linePossessive, lineClose, lineFamily}, name):
-			for _, f := range strings.Fields(rest) {
-				l.cues[name] = append(l.cues[name], parseWord(f))
-			}
-		default:
-			return nil, fmt.Errorf("line %d: unknown line %q", n, name)
+		if err := l.addEntry(line, section); err != nil {
+			errs = append(errs, fmt.Errorf("%d: %w", n+1, err))
 		}
 	}
-	return l, sc.Err()
+	return errs
 }
 
-func parseWord(f string) word {
-	f = strings.ToLower(f)
-	if strings.HasSuffix(f, "*") {
-		return word{text: strings.TrimSuffix(f, "*"), stem: true}
+func sectionName(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
 	}
-	return word{text: f}
-}
-
-// Extend returns Terms with an organisation's own terms added to a
-// language's list of what was done (category "violence" unless the line
-// is written "category: term"). The shipped lists are not changed.
-func (t *Terms) Extend(lang string, extra []string) *Terms {
-	out := &Terms{byLang: map[string]*list{}}
-	for k, v := range t.byLang {
-		out.byLang[k] = v
-	}
-	base := t.byLang[lang]
-	l := &list{cues: map[string][]word{}}
-	if base != nil {
-		l.cues, l.alone = base.cues, base.alone
-		l.terms = slices.Clone(base.terms)
-	}
-	for _, e := range extra {
-		cat, w, ok := strings.Cut(e, ":")
-		if !ok || !slices.Contains(Categories, strings.TrimSpace(cat)) {
-			cat, w = "violence", e
-		}
-		for _, f := range strings.Fields(w) {
-			l.terms = append(l.terms, term{w: parseWord(f), category: strings.TrimSpace(cat)})
-		}
-	}
-	out.byLang[lang] = l
-	return out
-}
-
-// token is a word of a text with its byte offsets.
-type token struct {
-	text       string
-	start, end int
-	sentence   int
-}
-
-// tokens splits text into lower-case words (letters, digits, apostrophes
-// inside words), numbering sentences at . ! ? and line breaks.
-func tokens(text string) []token {
-	var out []token
-	sentence, start := 0, -1
-	flush := func(end int) {
-		if start >= 0 {
-			out = append(out, token{text: strings.ToLower(text[start:end]), start: start, end: end, sentence: sentence})
-			start = -1
-		}
-	}
-	for i, r := range text {
-		inWord := unicode.IsLetter(r) || unicode.IsDigit(r) || (r == '\'' || r == '’') && start >= 0
-		switch {
-		case inWord && start < 0:
-			start = i
-		case !inWord:
-			flush(i)
-			if r == '.' || r == '!' || r == '?' || r == '\n' {
-				sentence++
-			}
-		}
-	}
-	flush(len(text))
-	return out
-}
-
-func texts(ts []token) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = t.text
-	}
-	return out
-}
-
-// Disclosures finds possible disclosures in text, by the rule in the
-// package comment. lang picks the list; other languages find nothing.
-func (t *Terms) Disclosures(lang, text string) []Match {
-	l := t.byLang[lang]
-	if l == nil || !utf8.ValidString(text) {
-		return nil
-	}
-	ts := tokens(text)
-	var out []Match
-	add := func(m Match) {
-		for _, o := range out {
-			if m.Start < o.End && o.Start < m.End {
-				return
-			}
-		}
-		out = append(out, m)
-	}
-	for i := range ts {
-		for _, p := range l.alone {
-			if i+len(p) <= len(ts) && phraseAt(ts, i, p) {
-				add(Match{Kind: Disclosure, Start: ts[i].start, End: ts[i+len(p)-1].end, Note: "self_harm"})
-			}
-		}
-	}
-	for k, tok := range ts {
-		for _, tm := range l.terms {
-			if tm.w.matches(tok.text) && l.cued(ts, k) {
-				add(Match{Kind: Disclosure, Start: tok.start, End: tok.end, Note: tm.category})
-				break
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b Match) int { return a.Start - b.Start })
-	return out
-}
-
-func phraseAt(ts []token, i int, p []string) bool {
-	for j, w := range p {
-		if ts[i+j].text != w {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
 			return false
 		}
 	}
 	return true
 }
 
-// cued reports whether the term at k refers to the writer or someone close
-// to them: the writer as object right after it ("slo meg"), the writer as
-// subject with a passive before it ("jeg ble slått"), or a close person of
-// theirs within four words, in the same sentence.
-func (l *list) cued(ts []token, k int) bool {
-	is := func(i int, line string) bool {
-		if i < 0 || i >= len(ts) || ts[i].sentence != ts[k].sentence {
-			return false
-		}
-		return slices.ContainsFunc(l.cues[line], func(w word) bool { return w.matches(ts[i].text) })
+// addEntry adds one entry line to section.
+func (l *list) addEntry(line, section string) error {
+	if section == "" {
+		return fmt.Errorf("%q comes before any [section] line", line)
 	}
-	for d := 1; d <= 2; d++ {
-		if is(k+d, lineObject) {
-			return true
-		}
+	alone := false
+	if rest, ok := strings.CutPrefix(line, "!"); ok {
+		alone, line = true, rest
 	}
-	for j := k - 1; j >= k-2; j-- {
-		if is(j, linePassive) {
-			for i := j - 1; i >= j-2; i-- {
-				if is(i, lineSubject) {
-					return true
-				}
-			}
-		}
+	p, err := parsePhrase(line)
+	if err != nil {
+		return err
 	}
-	for d := -4; d <= 4; d++ {
-		i := k + d
-		if d == 0 {
-			continue
+	single := func(dst *[]phrase) error {
+		if len(p) != 1 || alone {
+			return fmt.Errorf("%q: the section [%s] takes single words", line, section)
 		}
-		if is(i, lineFamily) {
-			return true
-		}
-		if is(i, lineClose) && (is(i-1, linePossessive) || is(i+1, linePossessive)) {
-			return true
-		}
+		*dst = append(*dst, p)
+		return nil
 	}
-	return false
+	plain := func(dst *[]phrase) error {
+		if alone {
+			return fmt.Errorf("%q: '!' marks terms, not entries of [%s]", line, section)
+		}
+		*dst = append(*dst, p)
+		return nil
+	}
+	switch section {
+	case sectionCues:
+		return plain(&l.cues)
+	case sectionClose:
+		return plain(&l.close)
+	case sectionIdioms:
+		return plain(&l.idioms)
+	case sectionPossessive:
+		return single(&l.possessive)
+	case sectionNever:
+		return single(&l.never)
+	}
+	l.terms = append(l.terms, term{words: p, alone: alone, section: section})
+	return nil
 }
 
-// Check finds personal data and possible disclosures in text, in order and
-// without overlaps: personal data wins where the two meet.
-func Check(t *Terms, lang, text string) []Match {
-	out := PersonalData(text)
-	if t != nil {
-		for _, d := range t.Disclosures(lang, text) {
-			if !slices.ContainsFunc(out, func(m Match) bool { return d.Start < m.End && m.Start < d.End }) {
-				out = append(out, d)
-			}
+// parsePhrase reads the words of an entry: split at spaces and hyphens,
+// each a whole word that may end in '*'.
+func parsePhrase(s string) (phrase, error) {
+	var p phrase
+	for _, f := range strings.Fields(strings.ReplaceAll(s, "-", " ")) {
+		word, stem := strings.CutSuffix(f, "*")
+		word = fold(word)
+		toks := tokenize(word)
+		if len(toks) != 1 || toks[0].start != 0 || toks[0].end != len(word) {
+			return nil, fmt.Errorf("%q: %q is not one word of letters and digits", s, f)
 		}
+		p = append(p, pattern{word: word, stem: stem})
 	}
-	slices.SortFunc(out, func(a, b Match) int { return a.Start - b.Start })
-	return out
+	if len(p) == 0 {
+		return nil, fmt.Errorf("%q has no words", s)
+	}
+	return p, nil
 }
 
-// Redact replaces every personal-data match in text with mask, leaving
-// disclosures as they are (they are for the facilitator to weigh, not to
-// blank out).
-func Redact(text string, ms []Match, mask string) string {
-	var b strings.Builder
-	pos := 0
-	for _, m := range ms {
-		if !m.Personal() || m.Start < pos || m.End > len(text) {
-			continue
+// index builds the phrase sets: the cues are the [cues] entries and every
+// [close] entry with a [possessive] word right before or after it.
+func (l *list) index() {
+	cues := slices.Clone(l.cues)
+	for _, c := range l.close {
+		for _, p := range l.possessive {
+			cues = append(cues, append(slices.Clone(p), c...), append(slices.Clone(c), p...))
 		}
-		b.WriteString(text[pos:m.Start])
-		b.WriteString(mask)
-		pos = m.End
 	}
-	b.WriteString(text[pos:])
-	return b.String()
+	l.cueSet = newPhraseSet(cues)
+	l.longestCue = 0
+	for _, c := range cues {
+		l.longestCue = max(l.longestCue, len(c))
+	}
+	l.idiomSet = newPhraseSet(l.idioms)
+	words := make([]phrase, len(l.terms))
+	for i, t := range l.terms {
+		words[i] = t.words
+	}
+	l.termSet = newPhraseSet(words)
+	l.neverSet = nil
+	for _, p := range l.never {
+		l.neverSet = append(l.neverSet, p[0])
+	}
 }
