@@ -34,6 +34,9 @@ func (h *Hub) acquireStaff(ctx context.Context, roomID, key string) (*runner, er
 	if err != nil {
 		return nil, err
 	}
+	if granted(ctx, roomID) {
+		return r, nil
+	}
 	var want string
 	r.view(func(st *room.State) { want = st.KeyHash })
 	if key == "" || subtle.ConstantTimeCompare([]byte(HashSecret(key)), []byte(want)) != 1 {

@@ -193,6 +193,10 @@ type Config struct {
 	// with internal. They exist for fault-injection tests.
 	BeforeApply  func(roomID string, ev *room.Event)
 	BeforeHandle func(in wire.In)
+	// OnEnded, when set, is told when a facilitator ends a room over the
+	// websocket, with the account id of a signed-in facilitator (empty for
+	// a key holder), for the audit log. It must not block.
+	OnEnded func(roomID, user string)
 }
 
 func (c Config) withDefaults() Config {

@@ -528,7 +528,11 @@ func (r *runner) attach(s *Session, w wire.Welcome, lastSeq uint64, epoch string
 			}
 		}
 	} else {
-		add(wire.Out{Type: wire.TypeSnapshot, Seq: st.Seq, Data: room.Snapshot(st, s.role, s.pid)})
+		snap := room.Snapshot(st, s.role, s.pid)
+		if s.aud&room.ToCare == 0 {
+			snap.Signals = nil
+		}
+		add(wire.Out{Type: wire.TypeSnapshot, Seq: st.Seq, Data: snap})
 	}
 	s.conn.SendMany(frames)
 	r.sessions[s] = struct{}{}

@@ -36,12 +36,19 @@ type Session struct {
 	// joinBase gives the start of the join link in staff welcomes
 	// (SetJoinBase); nil: none.
 	joinBase func() string
+	// access tells what the signed-in user (if any) may do in a room
+	// (SetAccess); nil: nobody signed in.
+	access AccessFunc
 
 	// Set by the hello, before the session is attached and visible to the
 	// runner's fan-out; never changed afterwards.
-	role   string
-	aud    room.Audience
-	pid    string
+	role string
+	aud  room.Audience
+	pid  string
+	// observer: a signed-in user who may watch the facilitator's view
+	// but not act; user is a signed-in staff member's account id.
+	observer bool
+	user     string
 	runner *runner
 	// overview is set for organizer sessions instead of runner.
 	overview *overview
@@ -287,13 +294,16 @@ func (s *Session) hello(ctx context.Context, in wire.In) error {
 	if hello.Role == wire.RoleParticipant {
 		err = s.participantHello(ctx, r, hello, &w)
 	} else {
-		err = s.staffHello(r, hello, &w)
+		err = s.staffHello(ctx, r, hello, &w)
 	}
 	if err != nil {
 		s.hub.release(r)
 		return err
 	}
-	s.role, s.aud = hello.Role, room.AudienceOf(hello.Role)
+	s.role = hello.Role
+	if s.aud == 0 {
+		s.aud = room.AudienceOf(hello.Role)
+	}
 	r.view(func(st *room.State) { w.Code = st.Code })
 	if s.joinBase != nil && hello.Role != wire.RoleParticipant {
 		if base := s.joinBase(); base != "" {
@@ -404,11 +414,13 @@ func tokenRoom(token string) (string, bool) {
 // staffHello checks a staff key: the facilitator key for either role, or
 // for the big screen its own read-only key. The facilitator's welcome
 // carries the presenter key, for the big-screen link.
-func (s *Session) staffHello(r *runner, hello wire.Hello, w *wire.Welcome) error {
+func (s *Session) staffHello(ctx context.Context, r *runner, hello wire.Hello, w *wire.Welcome) error {
 	var want, presenter string
 	r.view(func(st *room.State) { want, presenter = st.KeyHash, st.PresenterKeyHash })
 	got := []byte(HashSecret(hello.Key))
 	switch {
+	case hello.Key == "" && s.access != nil:
+		return s.accountHello(ctx, r.id, hello, w)
 	case hello.Key == "":
 	case subtle.ConstantTimeCompare(got, []byte(want)) == 1:
 		if hello.Role == wire.RoleFacilitator && presenter != "" {
@@ -419,6 +431,35 @@ func (s *Session) staffHello(r *runner, hello wire.Hello, w *wire.Welcome) error
 		return nil
 	}
 	return s.failed(wire.Errorf(wire.CodeUnauthorized, "the key is not valid for this room and role"))
+}
+
+// accountHello admits staff without a key by what their signed-in
+// account may do in the room: run it, or watch it (an observer, who gets
+// the facilitator's view and may not act; with Care also the signals).
+func (s *Session) accountHello(ctx context.Context, roomID string, hello wire.Hello, w *wire.Welcome) error {
+	a := s.access(ctx, roomID)
+	switch {
+	case a.Run:
+		s.aud = room.AudienceOf(hello.Role)
+		if hello.Role == wire.RoleFacilitator {
+			w.PresenterKey = a.PresenterKey
+		}
+	case a.Observe:
+		s.aud = room.AudienceOf(hello.Role)
+		if hello.Role == wire.RoleFacilitator {
+			s.observer = true
+			s.aud = room.ToStaff
+			w.Access = wire.AccessObserver
+			if a.Care {
+				s.aud |= room.ToCare
+				w.Access = wire.AccessSafeguarding
+			}
+		}
+	default:
+		return s.failed(wire.Errorf(wire.CodeUnauthorized, "your account has no part in this room; ask its owner to share it with you"))
+	}
+	s.user = a.User
+	return nil
 }
 
 // participantHello resumes a participant by token or joins a new one.
@@ -559,6 +600,9 @@ const maxCommandAttempts = 8
 // stale.
 func (s *Session) submit(ctx context.Context, in wire.In) error {
 	r := s.runner
+	if s.observer {
+		return wire.Errorf(wire.CodeNotAllowed, "you are observing this room and cannot change it")
+	}
 	who := room.Actor{Role: s.role, PID: s.pid}
 	ctx, cancel := context.WithTimeout(ctx, s.hub.cfg.AppendTimeout)
 	defer cancel()
@@ -638,6 +682,9 @@ func (s *Session) submit(ctx context.Context, in wire.In) error {
 		var seq uint64
 		r.view(func(st *room.State) { seq = st.Seq })
 		s.send(wire.Out{Type: wire.TypeAck, ID: in.ID, Data: wire.Ack{Seq: seq}})
+		if in.Type == wire.TypeEnd && s.hub.cfg.OnEnded != nil {
+			s.hub.cfg.OnEnded(r.id, s.user)
+		}
 		return nil
 	}
 	return wire.Errorf(wire.CodeStale, "the room changed while the command was sent; look and try again")

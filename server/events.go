@@ -14,6 +14,7 @@ import (
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
 )
 
 // createEventRequest is the body of POST /api/events.
@@ -69,8 +70,9 @@ func (s *Server) sheet(c *gin.Context, rec *hub.EventRecord, key string) eventSh
 }
 
 func (s *Server) handleEventCreate(c *gin.Context) {
-	if !s.mayCreate(c) {
-		s.fail(c, wire.Errorf(wire.CodeUnauthorized, "creating events on this server needs its access code"))
+	owner, ok := s.creator(c)
+	if !ok {
+		s.fail(c, s.creatorError("creating events"))
 		return
 	}
 	var req createEventRequest
@@ -80,7 +82,7 @@ func (s *Server) handleEventCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with plan, name and rooms or room_names"))
 		return
 	}
-	p, ok := s.deps.Plans.Get(req.Plan)
+	p, ok := s.visiblePlan(c, req.Plan)
 	if !ok {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
@@ -90,29 +92,38 @@ func (s *Server) handleEventCreate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if owner != nil {
+		l := accounts.Link{Kind: accounts.KindEvent, ID: created.Record.ID, User: owner.ID, Part: accounts.PartOwner,
+			Title: created.Record.Name, Plan: p.ID, Created: time.Now().UTC(), Expires: time.UnixMilli(created.Record.ExpiresAt).UTC(),
+			Key: created.Key, Name: owner.Name, Email: owner.Email}
+		if err := s.deps.Accounts.PutLink(c.Request.Context(), l); err != nil {
+			s.deps.Logger.Warn("event not added to its owner's list", "err", err)
+		}
+	}
+	s.audit(c, accounts.ActEventCreated, created.Record.Name)
 	out := s.sheet(c, created.Record, created.Key)
 	out.Key = created.Key
 	c.JSON(http.StatusCreated, out)
 }
 
 func (s *Server) handleEventGet(c *gin.Context) {
-	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), bearer(c))
+	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), s.eventKey(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, s.sheet(c, rec, bearer(c)))
+	c.JSON(http.StatusOK, s.sheet(c, rec, s.eventKey(c)))
 }
 
 // handleEventSheetCSV is the printable sheet as CSV.
 func (s *Server) handleEventSheetCSV(c *gin.Context) {
-	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), bearer(c))
+	rec, err := s.deps.Hub.OrganizerEvent(c.Request.Context(), c.Param("event"), s.eventKey(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	sh := s.sheet(c, rec, bearer(c))
+	sh := s.sheet(c, rec, s.eventKey(c))
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write([]string{"name", "code", "join_url", "facilitator_url", "presenter_url"})
@@ -149,7 +160,7 @@ func (s *Server) handleEventAnnounce(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with text and/or step, and optionally id"))
 		return
 	}
-	res, err := s.deps.Hub.Announce(c.Request.Context(), c.Param("event"), bearer(c), hub.Announcement{ID: req.ID, Text: req.Text, Step: req.Step})
+	res, err := s.deps.Hub.Announce(c.Request.Context(), c.Param("event"), s.eventKey(c), hub.Announcement{ID: req.ID, Text: req.Text, Step: req.Step})
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -177,18 +188,23 @@ func (s *Server) handleEventAnnounce(c *gin.Context) {
 }
 
 func (s *Server) handleEventClose(c *gin.Context) {
-	if err := s.deps.Hub.CloseEvent(c.Request.Context(), c.Param("event"), bearer(c)); err != nil {
+	if err := s.deps.Hub.CloseEvent(c.Request.Context(), c.Param("event"), s.eventKey(c)); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.audit(c, accounts.ActEventClosed, c.Param("event"))
 	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) handleEventDelete(c *gin.Context) {
-	if err := s.deps.Hub.DeleteEvent(c.Request.Context(), c.Param("event"), bearer(c)); err != nil {
+	if err := s.deps.Hub.DeleteEvent(c.Request.Context(), c.Param("event"), s.eventKey(c)); err != nil {
 		s.fail(c, err)
 		return
 	}
+	if err := s.deps.Accounts.ForgetLinks(c.Request.Context(), accounts.KindEvent, c.Param("event")); err != nil {
+		s.deps.Logger.Warn("links to a deleted event not removed", "err", err)
+	}
+	s.audit(c, accounts.ActEventDeleted, c.Param("event"))
 	c.Status(http.StatusNoContent)
 }
 
@@ -199,7 +215,7 @@ func (s *Server) handleEventReport(c *gin.Context) {
 	}
 	opts := s.reportOptions(c)
 	var b *report.EventBuilder
-	rec, err := s.deps.Hub.EventRooms(c.Request.Context(), c.Param("event"), bearer(c), func(er hub.EventRoom, st *room.State) {
+	rec, err := s.deps.Hub.EventRooms(c.Request.Context(), c.Param("event"), s.eventKey(c), func(er hub.EventRoom, st *room.State) {
 		if b == nil {
 			b = report.NewEventBuilder(st.Event, "", st.Plan.ID, st.Plan.Language, opts)
 		}
@@ -223,5 +239,24 @@ func (s *Server) handleEventReport(c *gin.Context) {
 		s.fail(c, fmt.Errorf("write event report: %w", err))
 		return
 	}
+	s.audit(c, accounts.ActEventExported, rec.Name)
 	s.sendReport(c, "stoppunkt-event-"+rec.ID, format, buf.Bytes())
+}
+
+// eventKey is the organizer key a request acts with: the Authorization
+// header's, or for the signed-in owner of the event the key kept with
+// their link to it.
+func (s *Server) eventKey(c *gin.Context) string {
+	if k := bearer(c); k != "" {
+		return k
+	}
+	si := s.who(c)
+	if si == nil {
+		return ""
+	}
+	l, err := s.deps.Accounts.LinkOf(c.Request.Context(), si.user.ID, accounts.KindEvent, c.Param("event"))
+	if err != nil || l.Part != accounts.PartOwner {
+		return ""
+	}
+	return l.Key
 }

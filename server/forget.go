@@ -11,6 +11,7 @@ import (
 
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
 )
 
 // handleRoomForget forgets an ended room's texts, keeping only its report
@@ -25,10 +26,12 @@ func (s *Server) handleRoomForget(c *gin.Context) {
 		}
 		return buf.Bytes(), nil
 	}
-	if err := s.deps.Hub.ForgetRoom(c.Request.Context(), c.Param("room"), bearer(c), keep); err != nil {
+	ctx, _ := s.roomAccess(c, accounts.KindRoom, c.Param("room"), true)
+	if err := s.deps.Hub.ForgetRoom(ctx, c.Param("room"), bearer(c), keep); err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.audit(c, accounts.ActRoomForgotten, s.roomCode(ctx, c.Param("room"), bearer(c)))
 	c.Status(http.StatusNoContent)
 }
 

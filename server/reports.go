@@ -13,6 +13,7 @@ import (
 	"github.com/stoppunkt/stoppunkt/hub/report"
 	"github.com/stoppunkt/stoppunkt/hub/room"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
 )
 
 // bearer returns the secret of an Authorization: Bearer header. Keys never
@@ -64,7 +65,8 @@ func (s *Server) handleRoomReport(c *gin.Context) {
 	opts := s.reportOptions(c)
 	var rep *report.Report
 	var kept error
-	err := s.deps.Hub.WithRoom(c.Request.Context(), c.Param("room"), bearer(c), func(st *room.State) {
+	ctx, _ := s.roomAccess(c, accounts.KindRoom, c.Param("room"), true)
+	err := s.deps.Hub.WithRoom(ctx, c.Param("room"), bearer(c), func(st *room.State) {
 		if st.Forgotten != nil {
 			// Only the report kept when the texts were forgotten is left.
 			rep, kept = forgottenReport(st)
@@ -84,14 +86,21 @@ func (s *Server) handleRoomReport(c *gin.Context) {
 		s.fail(c, fmt.Errorf("write room report: %w", err))
 		return
 	}
+	s.audit(c, accounts.ActRoomExported, rep.Code)
 	s.sendReport(c, "stoppunkt-"+rep.Code, format, buf.Bytes())
 }
 
 // handleRoomDelete deletes a room's data now.
 func (s *Server) handleRoomDelete(c *gin.Context) {
-	if err := s.deps.Hub.DeleteRoom(c.Request.Context(), c.Param("room"), bearer(c)); err != nil {
+	ctx, _ := s.roomAccess(c, accounts.KindRoom, c.Param("room"), true)
+	code := s.roomCode(ctx, c.Param("room"), bearer(c))
+	if err := s.deps.Hub.DeleteRoom(ctx, c.Param("room"), bearer(c)); err != nil {
 		s.fail(c, err)
 		return
 	}
+	if err := s.deps.Accounts.ForgetLinks(c.Request.Context(), accounts.KindRoom, c.Param("room")); err != nil {
+		s.deps.Logger.Warn("links to a deleted room not removed", "err", err)
+	}
+	s.audit(c, accounts.ActRoomDeleted, code)
 	c.Status(http.StatusNoContent)
 }

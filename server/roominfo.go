@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/stoppunkt/stoppunkt/hub/room"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
 )
 
 // roomInfo is what GET /api/rooms/{room} tells the holder of the
@@ -28,14 +30,28 @@ type roomInfo struct {
 	Ended        bool      `json:"ended"`
 	// Forgotten: the room's texts were forgotten; only its report is kept.
 	Forgotten bool `json:"forgotten,omitempty"`
+	// Part is the signed-in user's part in the room, when they came in by
+	// their account rather than the key.
+	Part accounts.Part `json:"part,omitempty"`
+}
+
+// roomCode is a room's join code, for the audit log ("" if unknown).
+func (s *Server) roomCode(ctx context.Context, roomID, key string) string {
+	code := ""
+	_ = s.deps.Hub.WithRoom(ctx, roomID, key, func(st *room.State) { code = st.Code })
+	return code
 }
 
 // handleRoomInfo answers whether a room still exists and where it stands,
 // for the facilitator key in the Authorization header.
 func (s *Server) handleRoomInfo(c *gin.Context) {
 	var info roomInfo
-	err := s.deps.Hub.WithRoom(c.Request.Context(), c.Param("room"), bearer(c), func(st *room.State) {
-		info = roomInfo{
+	ctx, link := s.roomAccess(c, accounts.KindRoom, c.Param("room"), false)
+	if link != nil {
+		info.Part = link.Part
+	}
+	err := s.deps.Hub.WithRoom(ctx, c.Param("room"), bearer(c), func(st *room.State) {
+		info = roomInfo{Part: info.Part,
 			Room: st.RoomID, Code: st.Code, Title: st.Plan.Title, Plan: st.Plan.ID, Language: st.Plan.Language,
 			Event: st.Event, Name: st.Name,
 			CreatedAt: s.inZone(st.CreatedAt), ExpiresAt: s.inZone(st.ExpiresAt),

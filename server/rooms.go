@@ -13,6 +13,7 @@ import (
 
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
 	"github.com/stoppunkt/stoppunkt/server/publicurl"
 )
 
@@ -37,8 +38,9 @@ type createRoomResponse struct {
 const maxBodyBytes = 1 << 20
 
 func (s *Server) handleRoomCreate(c *gin.Context) {
-	if !s.mayCreate(c) {
-		s.fail(c, wire.Errorf(wire.CodeUnauthorized, "creating rooms on this server needs its access code"))
+	owner, ok := s.creator(c)
+	if !ok {
+		s.fail(c, s.creatorError("creating rooms"))
 		return
 	}
 	var req createRoomRequest
@@ -48,7 +50,7 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the body must be a JSON object with a plan id"))
 		return
 	}
-	p, ok := s.deps.Plans.Get(req.Plan)
+	p, ok := s.visiblePlan(c, req.Plan)
 	if !ok {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
@@ -58,6 +60,15 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if owner != nil {
+		l := accounts.Link{Kind: accounts.KindRoom, ID: created.RoomID, User: owner.ID, Part: accounts.PartOwner,
+			Code: created.Code, Title: p.Title, Plan: p.ID, Created: time.Now().UTC(), Expires: created.ExpiresAt,
+			PresenterKey: hub.PresenterKey(created.Key), Name: owner.Name, Email: owner.Email}
+		if err := s.deps.Accounts.PutLink(c.Request.Context(), l); err != nil {
+			s.deps.Logger.Warn("room not added to its owner's list", "err", err)
+		}
+	}
+	s.audit(c, accounts.ActRoomCreated, created.Code)
 	base := s.ownURL(c)
 	c.JSON(http.StatusCreated, createRoomResponse{
 		Room: created.RoomID, Code: created.Code, Key: created.Key,
@@ -68,21 +79,29 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 	})
 }
 
-// mayCreate checks the organizer access code. Without one configured,
-// only clients on this machine (loopback) may create rooms.
-func (s *Server) mayCreate(c *gin.Context) bool {
-	if s.cfg.AccessCode == "" {
-		// A proxy on this machine makes every request look local; a
-		// forwarded request is never counted as local unless the proxy is
-		// trusted (and then ClientIP is the real client).
-		if len(s.cfg.TrustedProxies) == 0 && (c.GetHeader("X-Forwarded-For") != "" || c.GetHeader("Forwarded") != "") {
-			return false
-		}
-		ip := net.ParseIP(c.ClientIP())
-		return ip != nil && ip.IsLoopback()
+// creator decides who may create rooms, events and plans, and returns
+// the account that will own them (nil for none): a signed-in facilitator
+// or administrator; the organizer access code; or, on a server that has
+// neither accounts nor an access code, anyone on this machine (loopback).
+// A proxy on this machine makes every request look local, so a forwarded
+// request is never counted as local unless the proxy is trusted.
+func (s *Server) creator(c *gin.Context) (*accounts.User, bool) {
+	if si := s.who(c); si != nil {
+		return si.user, si.user.Role.Valid()
 	}
-	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessCode)) == 1
+	if s.cfg.AccessCode != "" {
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		return nil, ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.AccessCode)) == 1
+	}
+	return nil, !s.hasAccounts(c.Request.Context()) && s.local(c)
+}
+
+// creatorError says what creating (doing) needs on this server.
+func (s *Server) creatorError(doing string) error {
+	if s.accountsExist.Load() {
+		return wire.Errorf(wire.CodeUnauthorized, "%s on this server needs you to sign in", doing)
+	}
+	return wire.Errorf(wire.CodeUnauthorized, "%s on this server needs its access code", doing)
 }
 
 // joinBase is the base of the join links made for this request, which

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,8 @@ import (
 	"github.com/stoppunkt/stoppunkt/client"
 	"github.com/stoppunkt/stoppunkt/hub"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
+	"github.com/stoppunkt/stoppunkt/server/sso"
 )
 
 // Config is the server's part of the configuration, filled in by cmd.
@@ -62,12 +65,18 @@ type Deps struct {
 	Logger    *slog.Logger
 	// Web is the static front end (index.html and friends at its root).
 	Web fs.FS
+	// Accounts keeps users, sign-in sessions and the audit log.
+	Accounts *accounts.Store
+	// SSO are the OpenID Connect providers; nil or empty: none.
+	SSO *sso.Set
 }
 
 // PlanStore stores uploaded plans' sources. Every instance watches the
 // store and adds what appears to its catalog.
 type PlanStore interface {
 	Save(ctx context.Context, id string, source []byte) error
+	// Source returns the YAML source of a stored plan.
+	Source(ctx context.Context, id string) (string, bool)
 }
 
 // Server is the HTTP handler with its dependencies.
@@ -78,6 +87,8 @@ type Server struct {
 	origins map[string]bool
 	// baseCtx bounds websocket connections, which outlive their requests.
 	baseCtx context.Context
+	// accountsExist is set once the server has an account (hasAccounts).
+	accountsExist atomic.Bool
 }
 
 // New returns the HTTP handler for the whole API and front end.

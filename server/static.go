@@ -44,6 +44,8 @@ func (s *Server) staticRoutes() {
 	s.getAndHead("/", page("index.html"))
 	s.getAndHead("/j/:code", page("index.html"))
 	s.getAndHead("/new", page("new.html"))
+	s.getAndHead("/signin", page("signin.html"))
+	s.getAndHead("/account", page("account.html"))
 	s.getAndHead("/accessibility", page("accessibility.html"))
 	s.getAndHead("/f/:room", page("facilitator.html"))
 	s.getAndHead("/p/:room", page("presenter.html"))

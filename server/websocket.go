@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/stoppunkt/stoppunkt/client"
+	"github.com/stoppunkt/stoppunkt/hub"
 )
 
 // upgrader settings: small buffers, because an idle phone should cost
@@ -35,6 +36,12 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 		return
 	}
 	addr, link := c.ClientIP(), s.linkRequest(c)
+	var access hub.AccessFunc
+	if cookie, err := c.Cookie(sessionCookie); err == nil && cookie != "" && s.deps.Accounts != nil {
+		// A facilitator signed in may open their rooms without the key;
+		// the session is checked at every hello.
+		access = s.accessFor(cookie)
+	}
 	cfg := s.cfg.Conn
 	cfg.OnSlow = s.deps.Hub.SlowDropped
 	// Serve returns at once; the connection outlives this handler, which
@@ -44,6 +51,9 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 		// Worked out only for staff, whose welcome carries the join link;
 		// a join storm of phones does not read the interfaces.
 		sess.SetJoinBase(func() string { return s.joinBaseFor(link) })
+		if access != nil {
+			sess.SetAccess(access)
+		}
 		return sess
 	})
 }

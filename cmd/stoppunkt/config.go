@@ -108,42 +108,48 @@ type options struct {
 	a11yContact                                                                        *string
 	helpCountry, helpFile                                                              *string
 	screeningTerms                                                                     *string
+	oidcFile, sessionLifetime, sessionIdle                                             *string
+	// getenv reads secrets that files name by variable (nil: os.Getenv).
+	getenv func(string) string
 }
 
 func registerSettings(s *settings) *options {
 	return &options{
-		addr:           s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
-		data:           s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
-		natsURL:        s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
-		natsListen:     s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
-		natsCreds:      s.add("nats-creds", "STOPPUNKT_NATS_CREDS", "", "credentials file (JWT and NKey seed) for the external NATS"),
-		natsCA:         s.add("nats-ca", "STOPPUNKT_NATS_CA", "", "CA certificate file to verify the external NATS's TLS certificate"),
-		natsCert:       s.add("nats-cert", "STOPPUNKT_NATS_CERT", "", "client certificate file for TLS to the external NATS (with --nats-key)"),
-		natsKey:        s.add("nats-key", "STOPPUNKT_NATS_KEY", "", "client key file for TLS to the external NATS (with --nats-cert)"),
-		replicas:       s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
-		publicURL:      s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the host the page was opened on, or for a page opened on localhost this machine's LAN address)"),
-		origins:        s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
-		proxies:        s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
-		accessCode:     s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
-		plans:          s.add("plans", "STOPPUNKT_PLANS", "", "folder with more session plans (*.yaml)"),
-		retention:      s.add("retention", "STOPPUNKT_RETENTION", "720h", "how long a room and everything in it is kept after creation"),
-		name:           s.add("name", "STOPPUNKT_NAME", "", "instance name in logs and welcomes (default: host name)"),
-		logFormat:      s.add("log-format", "STOPPUNKT_LOG_FORMAT", "text", "log format: text or json"),
-		logLevel:       s.add("log-level", "STOPPUNKT_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
-		drain:          s.add("drain-timeout", "STOPPUNKT_DRAIN_TIMEOUT", "20s", "longest graceful shutdown on SIGTERM"),
-		tlsCert:        s.add("tls-cert", "STOPPUNKT_TLS_CERT", "", "TLS certificate file, for an install without a proxy in front"),
-		tlsKey:         s.add("tls-key", "STOPPUNKT_TLS_KEY", "", "TLS key file (with --tls-cert)"),
-		joinRate:       s.add("join-rate", "STOPPUNKT_JOIN_RATE", "50", "joins per second allowed from one client address (burst: 10x)"),
-		messageRate:    s.add("message-rate", "STOPPUNKT_MESSAGE_RATE", "20", "frames per second allowed per connection (burst: 2x)"),
-		failureRate:    s.add("failure-rate", "STOPPUNKT_FAILURE_RATE", "60", "failed hellos (unknown codes, wrong keys or tokens) per minute allowed from one client address; past it, that address's failing hellos and joins by code alone are refused for a while (valid tokens and keys never are)"),
-		shutdownDelay:  s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
-		pprofAddr:      s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
-		timeZone:       s.add("time-zone", "STOPPUNKT_TIME_ZONE", "Europe/Oslo", "IANA time zone that reports give dates and times in (e.g. Europe/Copenhagen, UTC)"),
-		a11yContact:    s.add("accessibility-contact", "STOPPUNKT_ACCESSIBILITY_CONTACT", "", "contact line on the accessibility statement (/accessibility): an e-mail or web address, or a short text, where people report barriers; empty: the page tells them to ask whoever runs the server"),
-		helpCountry:    s.add("help-country", "STOPPUNKT_HELP_COUNTRY", "no", "country whose national helplines the help card of a closing step lists when the plan's language names none (en): no (Norway), dk (Denmark) or none; nb and nn plans always list Norway's, da plans Denmark's"),
-		helpFile:       s.add("help-file", "STOPPUNKT_HELP_FILE", "", "text file with the organisation's own lines for every help card (one per line, \"name: number\" or \"name: https://address\"; # starts a comment), listed after a plan's own and before the national helplines"),
-		screeningTerms: s.add("screening-terms", "STOPPUNKT_SCREENING_TERMS", "", "text file with the organisation's own terms for possible disclosures, one per line as \"language: term\" or \"language: category: term\" (nb, da or en; a term ending in * is a stem; # starts a comment), added to the shipped lists"),
-		releaseMemory:  s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
+		addr:            s.add("addr", "STOPPUNKT_ADDR", ":8080", "address to listen on"),
+		data:            s.add("data", "STOPPUNKT_DATA", "./data", "data folder; the embedded NATS keeps JetStream under it"),
+		natsURL:         s.add("nats-url", "STOPPUNKT_NATS_URL", "", "external NATS server or cluster (comma-separated URLs); empty embeds NATS in this process"),
+		natsListen:      s.add("nats-listen", "STOPPUNKT_NATS_LISTEN", "", "let other instances connect to the embedded NATS on this address (e.g. 127.0.0.1:4222); empty: in-process only"),
+		natsCreds:       s.add("nats-creds", "STOPPUNKT_NATS_CREDS", "", "credentials file (JWT and NKey seed) for the external NATS"),
+		natsCA:          s.add("nats-ca", "STOPPUNKT_NATS_CA", "", "CA certificate file to verify the external NATS's TLS certificate"),
+		natsCert:        s.add("nats-cert", "STOPPUNKT_NATS_CERT", "", "client certificate file for TLS to the external NATS (with --nats-key)"),
+		natsKey:         s.add("nats-key", "STOPPUNKT_NATS_KEY", "", "client key file for TLS to the external NATS (with --nats-cert)"),
+		replicas:        s.add("nats-replicas", "STOPPUNKT_NATS_REPLICAS", "1", "JetStream replicas for the room log (3 on a 3-node cluster)"),
+		publicURL:       s.add("public-url", "STOPPUNKT_PUBLIC_URL", "", "URL people reach this server at; join links and QR codes point there (default: the host the page was opened on, or for a page opened on localhost this machine's LAN address)"),
+		origins:         s.add("allowed-origins", "STOPPUNKT_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma-separated (scheme://host[:port])"),
+		proxies:         s.add("trusted-proxies", "STOPPUNKT_TRUSTED_PROXIES", "", "proxy addresses or CIDRs whose X-Forwarded-For is trusted, comma-separated; empty trusts none"),
+		accessCode:      s.add("access-code", "STOPPUNKT_ACCESS_CODE", "", "organizer access code required to create rooms; without it only this machine (loopback) may create rooms"),
+		plans:           s.add("plans", "STOPPUNKT_PLANS", "", "folder with more session plans (*.yaml)"),
+		retention:       s.add("retention", "STOPPUNKT_RETENTION", "720h", "how long a room and everything in it is kept after creation"),
+		name:            s.add("name", "STOPPUNKT_NAME", "", "instance name in logs and welcomes (default: host name)"),
+		logFormat:       s.add("log-format", "STOPPUNKT_LOG_FORMAT", "text", "log format: text or json"),
+		logLevel:        s.add("log-level", "STOPPUNKT_LOG_LEVEL", "info", "log level: debug, info, warn or error"),
+		drain:           s.add("drain-timeout", "STOPPUNKT_DRAIN_TIMEOUT", "20s", "longest graceful shutdown on SIGTERM"),
+		tlsCert:         s.add("tls-cert", "STOPPUNKT_TLS_CERT", "", "TLS certificate file, for an install without a proxy in front"),
+		tlsKey:          s.add("tls-key", "STOPPUNKT_TLS_KEY", "", "TLS key file (with --tls-cert)"),
+		joinRate:        s.add("join-rate", "STOPPUNKT_JOIN_RATE", "50", "joins per second allowed from one client address (burst: 10x)"),
+		messageRate:     s.add("message-rate", "STOPPUNKT_MESSAGE_RATE", "20", "frames per second allowed per connection (burst: 2x)"),
+		failureRate:     s.add("failure-rate", "STOPPUNKT_FAILURE_RATE", "60", "failed hellos (unknown codes, wrong keys or tokens) per minute allowed from one client address; past it, that address's failing hellos and joins by code alone are refused for a while (valid tokens and keys never are)"),
+		shutdownDelay:   s.add("shutdown-delay", "STOPPUNKT_SHUTDOWN_DELAY", "0s", "on SIGTERM, how long /readyz reports 503 before connections are told to reconnect elsewhere"),
+		pprofAddr:       s.add("pprof-addr", "STOPPUNKT_PPROF_ADDR", "", "serve Go profiles on this loopback address (e.g. 127.0.0.1:6060); empty: off"),
+		timeZone:        s.add("time-zone", "STOPPUNKT_TIME_ZONE", "Europe/Oslo", "IANA time zone that reports give dates and times in (e.g. Europe/Copenhagen, UTC)"),
+		a11yContact:     s.add("accessibility-contact", "STOPPUNKT_ACCESSIBILITY_CONTACT", "", "contact line on the accessibility statement (/accessibility): an e-mail or web address, or a short text, where people report barriers; empty: the page tells them to ask whoever runs the server"),
+		helpCountry:     s.add("help-country", "STOPPUNKT_HELP_COUNTRY", "no", "country whose national helplines the help card of a closing step lists when the plan's language names none (en): no (Norway), dk (Denmark) or none; nb and nn plans always list Norway's, da plans Denmark's"),
+		helpFile:        s.add("help-file", "STOPPUNKT_HELP_FILE", "", "text file with the organisation's own lines for every help card (one per line, \"name: number\" or \"name: https://address\"; # starts a comment), listed after a plan's own and before the national helplines"),
+		screeningTerms:  s.add("screening-terms", "STOPPUNKT_SCREENING_TERMS", "", "text file with the organisation's own terms for possible disclosures, one per line as \"language: term\" or \"language: category: term\" (nb, da or en; a term ending in * is a stem; # starts a comment), added to the shipped lists"),
+		oidcFile:        s.add("oidc-file", "STOPPUNKT_OIDC_FILE", "", "YAML file listing the OpenID Connect providers facilitators sign in with (Feide, Entra ID, Keycloak...; see docs/operations.md); empty: local accounts only"),
+		sessionLifetime: s.add("session-lifetime", "STOPPUNKT_SESSION_LIFETIME", "12h", "how long a facilitator's sign-in lasts"),
+		sessionIdle:     s.add("session-idle", "STOPPUNKT_SESSION_IDLE", "2h", "a sign-in nobody used for this long ends"),
+		releaseMemory:   s.add("release-idle-memory", "STOPPUNKT_RELEASE_IDLE_MEMORY", "1m", "at most this often, once no connection has arrived for 10s, return heap the Go runtime holds but no longer uses (the garbage of a join storm) to the system; 0 turns it off"),
 	}
 }
 
@@ -248,6 +254,13 @@ func (o *options) config() (instance.Config, error) {
 		return cfg, err
 	}
 	if cfg.Hub.ScreeningTerms, err = parseScreeningTerms(*o.screeningTerms); err != nil {
+		return cfg, err
+	}
+	getenv := o.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if err := o.signIn(&cfg, getenv); err != nil {
 		return cfg, err
 	}
 	return cfg, nil

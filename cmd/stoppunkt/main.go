@@ -96,6 +96,7 @@ func runOn(ctx context.Context, m machine, args []string, getenv func(string) st
 	if err := s.parse(args, getenv); err != nil {
 		return err
 	}
+	opts.getenv = getenv
 	cfg, err := opts.config()
 	if err != nil {
 		return err

@@ -132,6 +132,10 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Store, error) {
 		retention: cfg.Retention, epoch: strconv.FormatInt(info.Created.UnixNano(), 36)}, nil
 }
 
+// JetStream is the store's JetStream context, for other parts of the
+// server that keep their state in the same NATS (accounts).
+func (s *Store) JetStream() jetstream.JetStream { return s.js }
+
 // Epoch names this incarnation of the stream.
 func (s *Store) Epoch() string { return s.epoch }
 

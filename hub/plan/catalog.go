@@ -124,6 +124,11 @@ type Catalog struct {
 type catalogEntry struct {
 	plan   *Plan
 	source string
+	// owner is the account that uploaded the plan (empty: uploaded
+	// without an account, or not uploaded); shared makes an owned plan
+	// visible to the whole organisation.
+	owner  string
+	shared bool
 }
 
 // NewCatalog returns an empty catalog; add Builtin() plans to it first.
@@ -136,7 +141,11 @@ func NewCatalog() *Catalog {
 // plan with the same id is replaced. A plan that does not validate is
 // refused with a *ValidationError. The catalog keeps p itself: do not modify
 // it afterwards.
-func (c *Catalog) Add(p *Plan, source string) error {
+func (c *Catalog) Add(p *Plan, source string) error { return c.AddOwned(p, source, "", false) }
+
+// AddOwned is Add for a plan uploaded by an account: only its owner sees
+// it, and everyone once it is shared (see Visible).
+func (c *Catalog) AddOwned(p *Plan, source, owner string, shared bool) error {
 	switch source {
 	case SourceBuiltin, SourceDir, SourceUpload:
 	default:
@@ -156,8 +165,27 @@ func (c *Catalog) Add(p *Plan, source string) error {
 	if old, ok := c.entries[p.ID]; ok && old.source == SourceBuiltin {
 		return fmt.Errorf("plan %q: %w", p.ID, ErrBuiltinID)
 	}
-	c.entries[p.ID] = catalogEntry{plan: p, source: source}
+	c.entries[p.ID] = catalogEntry{plan: p, source: source, owner: owner, shared: shared}
 	return nil
+}
+
+// Owner returns the account that owns a plan ("" for plans nobody owns)
+// and whether it is shared with the organisation.
+func (c *Catalog) Owner(id string) (owner string, shared bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e := c.entries[id]
+	return e.owner, e.shared
+}
+
+// Visible reports whether the account user ("" for someone not signed
+// in) may see and use a plan: plans nobody owns, shared plans, and one's
+// own.
+func (c *Catalog) Visible(id, user string) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.entries[id]
+	return ok && (e.owner == "" || e.shared || user != "" && e.owner == user)
 }
 
 // Remove removes the plan with the given id, if there is one. Built-in plans
@@ -190,12 +218,21 @@ func (c *Catalog) Source(id string) (string, bool) {
 
 // List returns a summary of every plan, sorted by source (builtin, dir,
 // upload), then title, then id.
-func (c *Catalog) List() []Summary {
+func (c *Catalog) List() []Summary { return c.ListFor("", true) }
+
+// ListFor lists the plans the account user may see (all of them with
+// everything), sorted as List.
+func (c *Catalog) ListFor(user string, everything bool) []Summary {
 	c.mu.RLock()
 	list := make([]Summary, 0, len(c.entries))
 	for _, e := range c.entries {
+		if !everything && e.owner != "" && !e.shared && e.owner != user {
+			continue
+		}
 		s := e.plan.Summary()
 		s.Source = e.source
+		s.Mine = user != "" && e.owner == user
+		s.Shared = e.owner != "" && e.shared
 		list = append(list, s)
 	}
 	c.mu.RUnlock()

@@ -215,6 +215,10 @@ type Summary struct {
 	// Source is SourceBuiltin, SourceDir or SourceUpload; Catalog.List sets
 	// it, Plan.Summary leaves it empty.
 	Source string `json:"source,omitempty"`
+	// Mine: the plan was uploaded by the account that asked; Shared: an
+	// uploaded plan its owner shared with the organisation.
+	Mine   bool `json:"mine,omitempty"`
+	Shared bool `json:"shared,omitempty"`
 }
 
 // Summary returns the plan's list entry. Its Source is empty: a plan does not

@@ -16,7 +16,10 @@ const (
 	ToParticipants Audience = 1 << iota
 	ToPresenters
 	ToStaff
-	ToEveryone = ToParticipants | ToPresenters | ToStaff
+	// ToCare are the staff who see "I need to talk" signals: facilitators
+	// and the safeguarding role, not observers.
+	ToCare
+	ToEveryone = ToParticipants | ToPresenters | ToStaff | ToCare
 	ToPublic   = ToParticipants | ToPresenters
 )
 
@@ -24,7 +27,7 @@ const (
 func AudienceOf(role string) Audience {
 	switch role {
 	case wire.RoleFacilitator:
-		return ToStaff
+		return ToStaff | ToCare
 	case wire.RolePresenter:
 		return ToPresenters
 	}
@@ -270,7 +273,7 @@ func RenderReplies(s *State, c Changes) []Effect {
 	}
 	for _, code := range c.Signals {
 		if sg := s.signalByCode(code); sg != nil {
-			out = append(out, Effect{To: ToStaff, Out: wire.Out{Type: wire.TypeSignal, Data: signalView(sg)}})
+			out = append(out, Effect{To: ToCare, Out: wire.Out{Type: wire.TypeSignal, Data: signalView(sg)}})
 		}
 	}
 	for _, pid := range c.Removed {

@@ -151,12 +151,21 @@ type Welcome struct {
 	Token string `json:"token,omitempty"`
 	// PresenterKey is the big screen's read-only key, to facilitators.
 	PresenterKey string `json:"presenter_key,omitempty"`
+	// Access is set for a signed-in facilitator who may only watch:
+	// AccessObserver or AccessSafeguarding.
+	Access string `json:"access,omitempty"`
 	Epoch        string `json:"epoch"`
 	Seq          uint64 `json:"seq"`
 	Recovered    bool   `json:"recovered"`
 	ServerTime   int64  `json:"server_time"`
 	Instance     string `json:"instance,omitempty"`
 }
+
+// Welcome.Access values.
+const (
+	AccessObserver     = "observer"
+	AccessSafeguarding = "safeguarding"
+)
 
 // Ack confirms that a command or submission took effect.
 type Ack struct {

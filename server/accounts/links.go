@@ -58,6 +58,9 @@ type Link struct {
 	// PresenterKey opens the room's big screen (read-only), for those who
 	// run it without holding its facilitator key.
 	PresenterKey string `json:"presenter_key,omitempty"`
+	// Key is an event's organizer key, kept for its owner, who may open
+	// the event's overview and sheet on any device.
+	Key string `json:"key,omitempty"`
 	// Name and Email are the user's, for the list of whom it is shared with.
 	Name  string `json:"name"`
 	Email string `json:"email"`

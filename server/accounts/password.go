@@ -69,3 +69,13 @@ func CheckPassword(hash, password string) bool {
 // dummyHash is checked when an e-mail address has no account, so that a
 // wrong address takes as long as a wrong password.
 var dummyHash = HashPassword(NewSecret())
+
+// CheckPasswordOrDummy is CheckPassword that, for an account without a
+// password (hash empty), spends the same time on a dummy hash and fails.
+func CheckPasswordOrDummy(hash, password string) bool {
+	if hash == "" {
+		CheckPassword(dummyHash, password)
+		return false
+	}
+	return CheckPassword(hash, password)
+}

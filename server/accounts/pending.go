@@ -15,6 +15,7 @@ type Pending struct {
 	Nonce    string    `json:"nonce"`
 	Verifier string    `json:"verifier"` // PKCE code verifier
 	Next     string    `json:"next,omitempty"`
+	Redirect string    `json:"redirect"`
 	Invite   string    `json:"invite,omitempty"`
 	Started  time.Time `json:"started"`
 }

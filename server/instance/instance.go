@@ -28,6 +28,8 @@ import (
 	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/server"
+	"github.com/stoppunkt/stoppunkt/server/accounts"
+	"github.com/stoppunkt/stoppunkt/server/sso"
 	"github.com/stoppunkt/stoppunkt/web"
 )
 
@@ -61,6 +63,11 @@ type Config struct {
 
 	Server server.Config
 	Hub    hub.Config
+	// Accounts sets sign-in session lifetimes and limits; its Replicas
+	// and Retention are taken from this Config.
+	Accounts accounts.Config
+	// SSO are the OpenID Connect providers facilitators sign in with.
+	SSO []sso.Provider
 }
 
 // Instance is a running server.
@@ -88,12 +95,17 @@ func (in *Instance) uploaded(plans *plan.Catalog, id string, src []byte) {
 		_ = plans.Remove(id)
 		return
 	}
-	p, err := plan.Parse(id+".yaml", src)
+	st, err := plan.DecodeStored(src)
+	if err != nil {
+		in.logger.Warn("stored plan is not readable; skipping it", "plan", id, "err", err)
+		return
+	}
+	p, err := plan.Parse(id+".yaml", []byte(st.Source))
 	if err != nil {
 		in.logger.Warn("stored plan is not valid; skipping it", "plan", id, "err", err)
 		return
 	}
-	if err := plans.Add(p, plan.SourceUpload); err != nil {
+	if err := plans.AddOwned(p, plan.SourceUpload, st.Owner, st.Shared); err != nil {
 		in.logger.Warn("stored plan not added", "plan", id, "err", err)
 	}
 }
@@ -157,9 +169,41 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 		return nil, err
 	}
 
+	acfg := cfg.Accounts
+	acfg.Replicas, acfg.Retention = cfg.Replicas, cfg.Retention
+	acc, err := accounts.Open(ctx, store.JetStream(), acfg)
+	if err != nil {
+		return nil, err
+	}
+	providers, err := sso.NewSet(cfg.SSO, nil)
+	if err != nil {
+		return nil, err
+	}
+
 	hcfg := cfg.Hub
 	hcfg.Instance = cfg.Name
 	hcfg.Retention = cfg.Retention
+	if hcfg.OnEnded == nil {
+		hcfg.OnEnded = func(roomID, user string) {
+			// The audit log names the account that ended a room; a key
+			// holder's end is not an account's action.
+			if user == "" {
+				return
+			}
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				e := accounts.Entry{Action: accounts.ActRoomEnded, Actor: user}
+				if u, err := acc.User(ctx, user); err == nil {
+					e.ActorEmail = u.Email
+				}
+				if l, err := acc.LinkOf(ctx, user, accounts.KindRoom, roomID); err == nil {
+					e.Target = l.Code
+				}
+				_ = acc.Record(ctx, e)
+			}()
+		}
+	}
 	in.hub = hub.New(hcfg, store, store, store, hub.NewMetrics(in.registry), logger)
 
 	srv, err := server.New(cfg.Server, server.Deps{
@@ -168,7 +212,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 				return err
 			}
 			return in.hub.FeedHealth()
-		}, Metrics: in.registry, Logger: logger, Web: web.Files,
+		}, Metrics: in.registry, Logger: logger, Web: web.Files, Accounts: acc, SSO: providers,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("http server: %w", err)
