@@ -49,7 +49,7 @@ type Session struct {
 	// but not act; user is a signed-in staff member's account id.
 	observer bool
 	user     string
-	runner *runner
+	runner   *runner
 	// overview is set for organizer sessions instead of runner.
 	overview *overview
 

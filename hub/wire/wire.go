@@ -153,12 +153,12 @@ type Welcome struct {
 	PresenterKey string `json:"presenter_key,omitempty"`
 	// Access is set for a signed-in facilitator who may only watch:
 	// AccessObserver or AccessSafeguarding.
-	Access string `json:"access,omitempty"`
-	Epoch        string `json:"epoch"`
-	Seq          uint64 `json:"seq"`
-	Recovered    bool   `json:"recovered"`
-	ServerTime   int64  `json:"server_time"`
-	Instance     string `json:"instance,omitempty"`
+	Access     string `json:"access,omitempty"`
+	Epoch      string `json:"epoch"`
+	Seq        uint64 `json:"seq"`
+	Recovered  bool   `json:"recovered"`
+	ServerTime int64  `json:"server_time"`
+	Instance   string `json:"instance,omitempty"`
 }
 
 // Welcome.Access values.

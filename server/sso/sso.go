@@ -24,10 +24,10 @@ type Provider struct {
 	// ID names the provider in URLs (/auth/oidc/<id>/...): a-z, 0-9, -.
 	ID string `yaml:"id" json:"id"`
 	// Label is the sign-in button's text ("Feide", "Microsoft").
-	Label        string   `yaml:"label" json:"label"`
-	Issuer       string   `yaml:"issuer" json:"-"`
-	ClientID     string   `yaml:"client_id" json:"-"`
-	ClientSecret string   `yaml:"client_secret" json:"-"`
+	Label        string `yaml:"label" json:"label"`
+	Issuer       string `yaml:"issuer" json:"-"`
+	ClientID     string `yaml:"client_id" json:"-"`
+	ClientSecret string `yaml:"client_secret" json:"-"`
 	// ClientSecretEnv names an environment variable holding the secret,
 	// so that the file can be kept without it.
 	ClientSecretEnv string   `yaml:"client_secret_env" json:"-"`
