@@ -45,6 +45,9 @@ type Config struct {
 	Rotate bool
 	// Origin, if set, is sent as the Origin header.
 	Origin string
+	// Cookie, if set, is sent as the Cookie header (a signed-in
+	// facilitator's session).
+	Cookie string
 	// ReadLimit, if set, is the largest frame accepted.
 	ReadLimit int64
 }
@@ -239,9 +242,12 @@ func (c *Conn) dial(ctx context.Context, url string) (*websocket.Conn, error) {
 		nd.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.par.LocalAddr)}
 	}
 	d.NetDialContext = nd.DialContext
-	var hdr http.Header
+	hdr := http.Header{}
 	if c.cfg.Origin != "" {
-		hdr = http.Header{"Origin": {c.cfg.Origin}}
+		hdr.Set("Origin", c.cfg.Origin)
+	}
+	if c.cfg.Cookie != "" {
+		hdr.Set("Cookie", c.cfg.Cookie)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()

@@ -50,6 +50,8 @@ type PhoneOptions struct {
 	Reconnect bool
 	// Origin, if set, is sent as the Origin header.
 	Origin string
+	// Cookie, if set, is sent as the Cookie header.
+	Cookie string
 	// KeepFrames keeps every received frame for Wait (tests). Without it
 	// only OnFrame sees them.
 	KeepFrames bool
@@ -85,7 +87,7 @@ func Dial(ctx context.Context, opts PhoneOptions) (*Phone, error) {
 	}
 	p := &Phone{opts: opts, replies: map[string]Frame{}, onFrame: opts.OnFrame}
 	p.cond = sync.NewCond(&p.mu)
-	cfg := &Config{URLs: slices.Clone(opts.URLs), Hello: opts.Hello, Reconnect: opts.Reconnect, Origin: opts.Origin}
+	cfg := &Config{URLs: slices.Clone(opts.URLs), Hello: opts.Hello, Reconnect: opts.Reconnect, Origin: opts.Origin, Cookie: opts.Cookie}
 	p.c = New(cfg, (*phoneEvents)(p), Params{})
 	if err := p.c.Connect(ctx); err != nil {
 		return nil, err

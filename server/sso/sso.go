@@ -73,6 +73,10 @@ type Set struct {
 	client *http.Client
 	// Skew is the clock difference tolerated in ID tokens.
 	Skew time.Duration
+	// Now is the clock ID tokens are checked against (tests move it).
+	Now func() time.Time
+	// capture, set by tests, sees every raw ID token Finish gets.
+	capture func(raw string)
 }
 
 type entry struct {
@@ -87,7 +91,7 @@ func NewSet(providers []Provider, client *http.Client) (*Set, error) {
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	s := &Set{client: client, Skew: 2 * time.Minute}
+	s := &Set{client: client, Skew: 2 * time.Minute, Now: time.Now}
 	seen := map[string]bool{}
 	for _, p := range providers {
 		if err := p.check(); err != nil {
@@ -207,6 +211,9 @@ func (s *Set) Finish(ctx context.Context, id, redirect, code, nonce, verifier st
 	if !ok || raw == "" {
 		return nil, fmt.Errorf("sso: %s: no ID token in the answer", id)
 	}
+	if s.capture != nil {
+		s.capture(raw)
+	}
 	return s.verify(cctx, e, p, raw, nonce, oauth2.StaticTokenSource(tok))
 }
 
@@ -216,8 +223,8 @@ func (s *Set) verify(ctx context.Context, e *entry, p *oidc.Provider, raw, nonce
 	// An ID token is accepted up to Skew past its expiry, for a server
 	// whose clock runs ahead of the provider's; go-oidc already accepts
 	// a not-before up to five minutes ahead.
-	skew := s.Skew
-	v := p.Verifier(&oidc.Config{ClientID: e.cfg.ClientID, Now: func() time.Time { return time.Now().Add(-skew) }})
+	skew, now := s.Skew, s.Now
+	v := p.Verifier(&oidc.Config{ClientID: e.cfg.ClientID, Now: func() time.Time { return now().Add(-skew) }})
 	idt, err := v.Verify(ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("sso: %s: ID token: %w", e.cfg.ID, err)
