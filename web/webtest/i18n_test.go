@@ -57,20 +57,36 @@ func keysOf(src string) map[string]bool {
 // the pages and scripts use exists, also those built from codes and kinds.
 func TestTranslationsComplete(t *testing.T) {
 	langs := readAll(t, "static/i18n/*.js")
-	en := keysOf(langs["en.js"])
-	if len(en) < 100 {
-		t.Fatalf("en.js has only %d keys", len(en))
+	if n := len(keysOf(langs["en.js"])); n < 100 {
+		t.Fatalf("en.js has only %d keys", n)
 	}
-	for _, name := range []string{"nb.js", "da.js"} {
-		other := keysOf(langs[name])
-		for k := range en {
-			if !other[k] {
-				t.Errorf("%s lacks %s", name, k)
-			}
+	// The shared dictionary and every page's extra one (i18n.js extra:
+	// NAME-LANG.js) have the same keys in nb, da and en.
+	en := map[string]bool{}
+	for file, src := range langs {
+		base, ok := strings.CutSuffix(file, "en.js")
+		if !ok {
+			continue
 		}
-		for k := range other {
-			if !en[k] {
-				t.Errorf("%s has %s, which en.js lacks", name, k)
+		enKeys := keysOf(src)
+		for k := range enKeys {
+			if en[k] {
+				t.Errorf("%s repeats %s from another dictionary", file, k)
+			}
+			en[k] = true
+		}
+		for _, lang := range []string{"nb.js", "da.js"} {
+			name := base + lang
+			other := keysOf(langs[name])
+			for k := range enKeys {
+				if !other[k] {
+					t.Errorf("%s lacks %s", name, k)
+				}
+			}
+			for k := range other {
+				if !enKeys[k] {
+					t.Errorf("%s has %s, which %s lacks", name, k, file)
+				}
 			}
 		}
 	}
@@ -112,7 +128,13 @@ func TestTranslationsComplete(t *testing.T) {
 		"queue.f_":  {"pending", "approved", "hidden", "all"},
 		"format.":   {"md", "csv", "json"},
 		"planlang.": {"nb", "nn", "da", "sv", "en"},
-		"source.":   {"builtin", "dir", "upload"},
+		"source.":   {"builtin", "dir", "upload", "mine", "shared"},
+		"audit.": {"sign_in", "sign_in_failed", "sign_out", "session_revoked", "first_admin_created", "user_invited", "user_created", "user_changed",
+			"room_created", "room_shared", "room_ended", "room_exported", "room_forgotten", "room_deleted",
+			"event_created", "event_closed", "event_exported", "event_deleted", "plan_uploaded", "plan_shared"},
+		"part.":         {"owner", "cofacilitator", "observer", "safeguarding"},
+		"role.":         {"admin", "facilitator"},
+		"signin.error_": {"unknown", "unavailable", "expired", "cancelled", "not_allowed", "failed", "no_account"},
 	}
 	for prefix, names := range families {
 		for _, n := range names {

@@ -39,8 +39,12 @@ export function forgetKey(room) {
  * error when one was given and refused. A link to another room opens that
  * room's dashboard.
  */
-export function askForKey(room, errorKey = '') {
+export function askForKey(room, errorKey = '', offerSignIn = false) {
   document.body.classList.add('no-room');
+  if (offerSignIn) {
+    $('#enter-signin').hidden = false;
+    $('#enter-signin-link').href = '/signin?next=' + encodeURIComponent(location.pathname);
+  }
   $('#main').hidden = true;
   $('#gone').hidden = true;
   $('#enter').hidden = false;

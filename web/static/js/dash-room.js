@@ -8,6 +8,7 @@
 import { h, $, confirmDialog, copyText } from './dom.js';
 import { t } from './i18n.js';
 import { rooms } from './my-rooms.js';
+import { authHeaders } from './session.js';
 
 const FORMATS = ['md', 'csv', 'xlsx', 'json'];
 
@@ -99,7 +100,7 @@ function build(dash) {
 /** fetchReport asks for the report with the key in the header. */
 async function fetchReport(dash, format, all) {
   const url = `/api/rooms/${dash.room}/report?format=${format}${all ? '&include=all' : ''}`;
-  const res = await fetch(url, { headers: { Authorization: 'Bearer ' + dash.key }, cache: 'no-store' });
+  const res = await fetch(url, { headers: authHeaders(dash.key), cache: 'no-store' });
   if (!res.ok) throw new Error(String(res.status));
   return res;
 }
@@ -187,7 +188,7 @@ async function forget(dash) {
   const status = dash.tools.forgetStatus;
   if (!(await confirmDialog(t('roomp.forget_confirm'), t('roomp.forget'), true))) return;
   try {
-    const res = await fetch(`/api/rooms/${dash.room}/forget`, { method: 'POST', headers: { Authorization: 'Bearer ' + dash.key } });
+    const res = await fetch(`/api/rooms/${dash.room}/forget`, { method: 'POST', headers: authHeaders(dash.key) });
     if (res.status !== 204) throw new Error(String(res.status));
     status.textContent = '';
     status.className = 'status';
@@ -200,7 +201,7 @@ async function forget(dash) {
 async function remove(dash, status) {
   if (!(await confirmDialog(t('roomp.delete_confirm'), t('roomp.delete'), true))) return;
   try {
-    const res = await fetch(`/api/rooms/${dash.room}`, { method: 'DELETE', headers: { Authorization: 'Bearer ' + dash.key } });
+    const res = await fetch(`/api/rooms/${dash.room}`, { method: 'DELETE', headers: authHeaders(dash.key) });
     if (res.status !== 204) throw new Error(String(res.status));
     dash.conn.stop();
     try { sessionStorage.removeItem('sp.key.' + dash.room); } catch { /* nothing kept */ }

@@ -4,7 +4,7 @@
 // facilitators on the same link see the same state: every change comes
 // back from the server as frames, and pace commands carry "from".
 
-import { init, t, onChange } from './i18n.js';
+import { init, t, onChange, extra } from './i18n.js';
 import { Conn } from './conn.js';
 import { showConnState } from './connstate.js';
 import { h, $, clear, keepFocus, announce, TAKES, SHARED, REVEALS } from './dom.js';
@@ -20,6 +20,8 @@ import { showJoinWarning } from './join-warning.js';
 import { rooms } from './my-rooms.js';
 import { readKey, forgetKey, askForKey } from './dash-enter.js';
 import { showPreviews, reloadPhonePreview, drawJoinControl } from './dash-preview.js';
+import { whoami } from './session.js';
+import { observe } from './dash-observe.js';
 
 const dash = {
   room: location.pathname.split('/')[2] || '',
@@ -96,6 +98,7 @@ function onFrame(f) {
     case 'welcome':
       showJoinWarning(d);
       dash.presenterKey = d.presenter_key || '';
+      if (d.access) observe(d.access);
       showPreviews(dash, d.code, dash.presenterKey);
       return;
     case 'snapshot': {
@@ -353,15 +356,20 @@ function wireControls() {
 }
 
 async function boot() {
+  extra('account');
   await init();
   dash.key = readKey(dash.room);
   if (!dash.key) {
-    askForKey(dash.room);
-    return;
+    // Signed in, the account opens the rooms it owns or was given a part in.
+    const me = await whoami();
+    if (!me.signed_in) {
+      askForKey(dash.room, '', me.accounts || (me.providers && me.providers.length));
+      return;
+    }
   }
   wireControls();
   dash.conn = new Conn({
-    hello: () => ({ role: 'facilitator', room: dash.room, key: dash.key }),
+    hello: () => (dash.key ? { role: 'facilitator', room: dash.room, key: dash.key } : { role: 'facilitator', room: dash.room }),
     onFrame,
     onState,
   });

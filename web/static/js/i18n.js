@@ -10,6 +10,14 @@ const STORE_KEY = 'sp.lang';
 let dict = {};
 let current = 'en';
 const listeners = [];
+const extras = [];
+
+/**
+ * extra adds a page's own dictionary (/static/i18n/NAME-LANG.js) to the
+ * shared one, so that texts only some pages use are not downloaded by
+ * phones. Call it before init.
+ */
+export function extra(name) { if (!extras.includes(name)) extras.push(name); }
 
 /** pickLanguage: the remembered choice, else the browser's, else English. */
 export function pickLanguage() {
@@ -35,8 +43,8 @@ export const language = () => current;
  */
 export async function setLanguage(lang, remember = false) {
   if (!LANGUAGES.includes(lang)) lang = 'en';
-  const mod = await import(`../i18n/${lang}.js`);
-  dict = mod.default;
+  const mods = await Promise.all([import(`../i18n/${lang}.js`), ...extras.map((n) => import(`../i18n/${n}-${lang}.js`))]);
+  dict = Object.assign({}, ...mods.map((m) => m.default));
   current = lang;
   if (remember) {
     try { localStorage.setItem(STORE_KEY, lang); } catch { /* storage off */ }

@@ -6,10 +6,14 @@
 // the organizer's links to the overview and the printable sheet, whose key
 // is likewise shown only here.
 
-import { init, t, onChange, number } from './i18n.js';
+import { init, t, onChange, number, extra } from './i18n.js';
 import { h, $, clear, copyText } from './dom.js';
 import { rooms } from './my-rooms.js';
 import { drawMyRooms, refreshMyRooms } from './new-rooms.js';
+import { whoami, signedIn, authHeaders, drawAccountBar } from './session.js';
+import { loadAccountRooms, drawAccountRooms } from './new-account-rooms.js';
+
+extra('account');
 
 let plans = [];
 let chosen = '';
@@ -22,8 +26,11 @@ const roomsHow = () => (document.querySelector('input[name="rooms-how"]:checked'
 
 function accessHeaders() {
   const code = $('#access-code').value.trim();
-  return code ? { Authorization: 'Bearer ' + code } : {};
+  return code ? { Authorization: 'Bearer ' + code } : authHeaders('');
 }
+
+/** drawRooms draws "Your rooms": the account's when signed in, else this browser's. */
+const drawRooms = () => (signedIn() ? drawAccountRooms() : drawMyRooms());
 
 async function api(method, path, body, headers = {}) {
   const res = await fetch(path, { method, body, headers: { ...headers, ...accessHeaders() } });
@@ -34,6 +41,15 @@ async function api(method, path, body, headers = {}) {
 
 /** needAccess opens the access-code field after a 401. */
 function needAccess(errEl) {
+  const signin = $('#signin-needed');
+  if (!signin.hidden || signedIn()) {
+    // The server has accounts (or the sign-in ran out): sign in.
+    signin.hidden = false;
+    errEl.textContent = t('new.signin_needed');
+    errEl.hidden = false;
+    signin.querySelector('a').focus();
+    return;
+  }
   const details = $('#access');
   details.open = true;
   errEl.textContent = t('new.need_access');
@@ -69,7 +85,7 @@ function drawPlans() {
         h('span', { class: 'plan-title', attrs: { lang: p.language } }, p.title),
         h('span', { class: 'plan-meta' },
           [t('planlang.' + p.language), t('new.minutes', { n: number(minutes) }), t('new.steps', { count: p.steps, n: p.steps })].join(' · '),
-          ' ', h('span', { class: 'badge ' + (p.source === 'builtin' ? '' : 'info'), text: t('source.' + (p.source || 'builtin')) })))));
+          ' ', h('span', { class: 'badge ' + (p.source === 'builtin' ? '' : 'info'), text: t('source.' + (p.mine && !p.shared ? 'mine' : p.shared ? 'shared' : p.source || 'builtin')) })))));
   }
 }
 
@@ -81,7 +97,8 @@ async function upload() {
     return;
   }
   const src = await file.text();
-  const { status, data } = await api('POST', '/api/plans', src, { 'Content-Type': 'application/yaml' });
+  const share = signedIn() && $('#upload-share').checked ? '?shared=true' : '';
+  const { status, data } = await api('POST', '/api/plans' + share, src, { 'Content-Type': 'application/yaml' });
   if (status === 201) {
     out.append(h('p', { class: 'status ok', text: t('new.upload_ok', { title: data.title }) }));
     await loadPlans(data.id);
@@ -138,9 +155,13 @@ async function create(e) {
 function showCreated(room) {
   const p = plans.find((x) => x.id === chosen);
   const now = new Date().toISOString();
-  rooms.remember({ room: room.room, code: room.code, key: room.key, title: p ? p.title : '', plan: chosen,
-    language: p ? p.language : '', created: now, opened: now, ended: false, gone: false });
-  drawMyRooms();
+  if (signedIn()) loadAccountRooms();
+  else {
+    // Without an account, this browser's list is the way back in.
+    rooms.remember({ room: room.room, code: room.code, key: room.key, title: p ? p.title : '', plan: chosen,
+      language: p ? p.language : '', created: now, opened: now, ended: false, gone: false });
+    drawMyRooms();
+  }
   $('#created-code').textContent = room.code;
   $('#join-link').value = room.join_url;
   $('#fac-link').value = room.facilitator_url;
@@ -222,6 +243,7 @@ async function createEvent(err) {
       return;
     }
     showEvent(data);
+    if (signedIn()) loadAccountRooms();
   } catch {
     st.textContent = '';
     err.textContent = t('conn.cannot_reach');
@@ -256,7 +278,7 @@ function drawMode() {
 
 async function boot() {
   await init();
-  onChange(() => { drawPlans(); drawMode(); drawMyRooms(); });
+  onChange(() => { drawPlans(); drawMode(); drawRooms(); });
   $('#create-form').addEventListener('submit', create);
   $('#upload-btn').addEventListener('click', upload);
   for (const r of document.querySelectorAll('input[name="mode"], input[name="rooms-how"]')) r.addEventListener('change', drawMode);
@@ -269,8 +291,17 @@ async function boot() {
     });
   }
   drawMode();
-  drawMyRooms();
-  refreshMyRooms();
+  const me = await whoami();
+  drawAccountBar();
+  if (me.signed_in) {
+    $('#access').hidden = true;
+    $('#upload-share-field').hidden = false;
+    loadAccountRooms();
+  } else {
+    $('#signin-needed').hidden = !me.accounts;
+    drawMyRooms();
+    refreshMyRooms();
+  }
   loadPlans();
 }
 

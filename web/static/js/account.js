@@ -1,0 +1,165 @@
+// The account page (/account): who is signed in and their sessions, each
+// of which can be ended; for administrators also the people on the server
+// (invitations, roles, disabling) and the audit log.
+
+import { init, t, extra, onChange, language } from './i18n.js';
+import { h, $, clear, copyText } from './dom.js';
+import { whoami, call, drawAccountBar } from './session.js';
+
+extra('account');
+
+let me = null;
+let users = [];
+let audit = [];
+let auditNext = 0;
+
+function when(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || d.getFullYear() < 2000) return '–';
+  const lang = language() === 'en' ? 'en-GB' : language();
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+async function loadSessions() {
+  const { status, data } = await call('GET', '/api/auth/sessions');
+  const list = clear($('#sessions'));
+  if (status !== 200) {
+    $('#sessions-status').textContent = t('error.' + (data.code || 'internal'));
+    return;
+  }
+  for (const s of data.sessions || []) {
+    const method = s.method === 'password' ? t('account.by_password') : t('account.by_sso', { name: s.method.replace(/^oidc:/, '') });
+    const label = s.agent || t('account.unknown_browser');
+    list.append(h('li', { class: 'row' },
+      h('div', { class: 'row-text' },
+        h('strong', {}, label, s.current ? h('span', { class: 'badge ok', text: t('account.this_browser') }) : null),
+        h('span', { class: 'row-facts', text: [method, t('account.since', { date: when(s.created) }), t('account.last_seen', { date: when(s.last_seen) })].join(' · ') })),
+      h('button', { type: 'button', class: 'secondary', text: s.current ? t('account.sign_out') : t('account.end_session'),
+        attrs: { 'aria-label': t('account.end_session_of', { name: label, date: when(s.created) }) },
+        on: { click: async () => {
+          const res = await call('DELETE', '/api/auth/sessions/' + encodeURIComponent(s.id));
+          if (s.current) { location.assign('/signin'); return; }
+          $('#sessions-status').textContent = res.status === 204 ? t('account.session_ended') : t('error.' + (res.data.code || 'internal'));
+          loadSessions();
+        } } })));
+  }
+}
+
+async function loadUsers() {
+  const { status, data } = await call('GET', '/api/admin/users');
+  if (status !== 200) return;
+  users = data.users || [];
+  drawUsers();
+}
+
+function drawUsers() {
+  const list = clear($('#users'));
+  for (const u of users) {
+    const self = u.id === me.user.id;
+    const roleId = 'role-' + u.id;
+    const role = h('select', { id: roleId, disabled: self || u.disabled,
+      on: { change: (e) => change(u, { role: e.target.value }) } },
+    ['facilitator', 'admin'].map((r) => h('option', { value: r, selected: u.role === r, text: t('role.' + r) })));
+    const how = u.provider ? t('account.by_sso', { name: u.provider }) : t('account.by_password');
+    list.append(h('li', { class: 'row' + (u.disabled ? ' disabled' : '') },
+      h('div', { class: 'row-text' },
+        h('strong', { text: u.name }), u.disabled ? h('span', { class: 'badge danger', text: t('admin.disabled') }) : null,
+        h('span', { class: 'row-facts', text: [u.email, how, t('admin.last_sign_in', { date: when(u.last_sign_in) })].join(' · ') })),
+      h('div', { class: 'row-actions' },
+        h('label', { class: 'sr-only', htmlFor: roleId, text: t('admin.role_of', { name: u.name }) }), role,
+        self ? null : h('button', { type: 'button', class: 'secondary', text: t(u.disabled ? 'admin.enable' : 'admin.disable'),
+          attrs: { 'aria-label': t(u.disabled ? 'admin.enable_who' : 'admin.disable_who', { name: u.name }) },
+          on: { click: () => change(u, { disabled: !u.disabled }) } }))));
+  }
+}
+
+async function change(u, body) {
+  const { status, data } = await call('PATCH', '/api/admin/users/' + encodeURIComponent(u.id), body);
+  $('#users-status').textContent = status === 204 ? t('admin.saved', { name: u.name })
+    : (/administrator/.test(data.message || '') ? t('admin.last_admin') : t('error.' + (data.code || 'internal')));
+  await loadUsers();
+}
+
+async function invite(e) {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const err = form.querySelector('[role="alert"]');
+  const email = $('#invite-email');
+  err.hidden = true;
+  email.removeAttribute('aria-invalid');
+  if (!email.value.trim() || !email.validity.valid) {
+    err.textContent = t('signin.email_invalid');
+    err.hidden = false;
+    email.setAttribute('aria-invalid', 'true');
+    email.focus();
+    return;
+  }
+  const { status, data } = await call('POST', '/api/admin/invites', { email: email.value.trim(), role: $('#invite-role').value });
+  if (status !== 201) {
+    err.textContent = status === 403 ? t('admin.has_account') : t('error.' + (data.code || 'internal'));
+    err.hidden = false;
+    return;
+  }
+  $('#invite-made').hidden = false;
+  $('#invite-link').value = data.url;
+  $('#invite-link-hint').textContent = t('admin.invite_made', { email: data.email, date: when(data.expires) });
+  $('#invite-link').focus();
+  $('#invite-link').select();
+  loadAudit(true);
+}
+
+async function loadAudit(fresh) {
+  if (fresh) { audit = []; auditNext = 0; }
+  const q = auditNext ? `?before=${auditNext}&limit=100` : '?limit=100';
+  const { status, data } = await call('GET', '/api/admin/audit' + q);
+  if (status !== 200) return;
+  audit = audit.concat(data.entries || []);
+  auditNext = data.next || 0;
+  drawAudit();
+}
+
+function drawAudit() {
+  const body = clear($('#audit-rows'));
+  for (const e of audit) {
+    const what = t('audit.' + e.action);
+    body.append(h('tr', {},
+      h('td', { text: when(e.at) }),
+      h('td', { text: e.actor_email || t('admin.audit_nobody') }),
+      h('td', { text: what === 'audit.' + e.action ? e.action : what }),
+      h('td', { text: e.target || '' }),
+      h('td', { text: e.addr || '' })));
+  }
+  $('#audit-more').hidden = !auditNext;
+}
+
+function drawWho() {
+  $('#account-who').textContent = t('account.who', { name: me.user.name, email: me.user.email, role: t('role.' + me.user.role) });
+}
+
+async function boot() {
+  await init();
+  me = await whoami();
+  if (!me.signed_in) {
+    location.replace('/signin?next=/account');
+    return;
+  }
+  drawAccountBar();
+  drawWho();
+  loadSessions();
+  const admin = me.user.role === 'admin';
+  $('#admin').hidden = !admin;
+  $('#audit').hidden = !admin;
+  if (admin) {
+    $('#invite-form').addEventListener('submit', invite);
+    $('#invite-copy').addEventListener('click', async () => {
+      const ok = await copyText($('#invite-link').value, $('#invite-link'));
+      $('#invite-link-hint').textContent = t(ok ? 'common.copied' : 'common.copy_failed');
+    });
+    $('#audit-more').addEventListener('click', () => loadAudit(false));
+    loadUsers();
+    loadAudit(true);
+  }
+  onChange(() => { drawWho(); loadSessions(); if (admin) { drawUsers(); drawAudit(); } });
+}
+
+boot();
