@@ -141,15 +141,19 @@ func (s *Server) local(c *gin.Context) bool {
 
 // audit records an entry, never failing the request it belongs to.
 func (s *Server) audit(c *gin.Context, action, target string) {
+	s.auditEntry(c, accounts.Entry{Action: action, Target: target})
+}
+
+// auditEntry records e as done by the request's signed-in user.
+func (s *Server) auditEntry(c *gin.Context, e accounts.Entry) {
 	if s.deps.Accounts == nil {
 		return
 	}
-	e := accounts.Entry{Action: action, Target: target}
 	if si := s.who(c); si != nil {
 		e.Actor, e.ActorEmail = si.user.ID, si.user.Email
 	}
 	if err := s.deps.Accounts.Record(c.Request.Context(), e); err != nil {
-		s.deps.Logger.Warn("audit log not written", "action", action, "err", err)
+		s.deps.Logger.Warn("audit log not written", "action", e.Action, "err", err)
 	}
 }
 

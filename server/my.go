@@ -111,7 +111,7 @@ func (s *Server) handleShare(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.audit(c, accounts.ActRoomShared, own.Code+" "+u.Email+" "+string(req.Part))
+	s.auditEntry(c, accounts.Entry{Action: accounts.ActRoomShared, Target: own.Code, Subject: u.Email, Part: string(req.Part)})
 	c.Status(http.StatusNoContent)
 }
 
@@ -125,10 +125,16 @@ func (s *Server) handleUnshare(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeInvalid, "the owner stays"))
 		return
 	}
-	if err := s.deps.Accounts.RemoveLink(c.Request.Context(), c.Param("user"), accounts.KindRoom, own.ID); err != nil {
+	ctx := c.Request.Context()
+	gone, err := s.deps.Accounts.LinkOf(ctx, c.Param("user"), accounts.KindRoom, own.ID)
+	if err != nil {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no such member"))
 		return
 	}
-	s.audit(c, accounts.ActRoomShared, own.Code+" removed")
+	if err := s.deps.Accounts.RemoveLink(ctx, gone.User, accounts.KindRoom, own.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.auditEntry(c, accounts.Entry{Action: accounts.ActRoomUnshared, Target: own.Code, Subject: gone.Email})
 	c.Status(http.StatusNoContent)
 }

@@ -19,8 +19,13 @@ type Entry struct {
 	// failed sign-in.
 	Actor      string `json:"actor,omitempty"`
 	ActorEmail string `json:"actor_email,omitempty"`
-	// Target is the room code, event, plan id or e-mail address acted on.
+	// Target is the room code, event, plan id or e-mail address acted on;
+	// for a sign-in, how ("password" or "oidc:<provider>").
 	Target string `json:"target,omitempty"`
+	// Subject is the e-mail address of the account a room was shared
+	// with (or taken from), and Part the part given ("" when taken).
+	Subject string `json:"subject,omitempty"`
+	Part    string `json:"part,omitempty"`
 	// Addr is the client's network address, for sign-ins.
 	Addr string `json:"addr,omitempty"`
 }
@@ -37,6 +42,7 @@ const (
 	ActUserChanged   = "user_changed"
 	ActRoomCreated   = "room_created"
 	ActRoomShared    = "room_shared"
+	ActRoomUnshared  = "room_unshared"
 	ActRoomEnded     = "room_ended"
 	ActRoomExported  = "room_exported"
 	ActRoomForgotten = "room_forgotten"

@@ -86,6 +86,7 @@ export default {
   'admin.audit_what': 'Hvad',
   'admin.audit_target': 'Rum, plan eller konto',
   'admin.audit_addr': 'Netværksadresse',
+  'admin.audit_table': 'Poster i revisionsloggen, nyeste først',
   'admin.audit_more': 'Vis ældre poster',
   'admin.audit_nobody': '(ingen konto)',
 
@@ -99,6 +100,7 @@ export default {
   'audit.user_changed': 'Konto ændret',
   'audit.room_created': 'Rum oprettet',
   'audit.room_shared': 'Rum delt',
+  'audit.room_unshared': 'Adgang til rum fjernet',
   'audit.room_ended': 'Rum afsluttet',
   'audit.room_exported': 'Rapport hentet',
   'audit.room_forgotten': 'Tekster glemt',
@@ -140,5 +142,6 @@ export default {
   'source.shared': 'Delt',
   'dash.observer_banner': 'Du observerer dette rum: du ser, hvad facilitatoren ser, og kan ikke ændre noget.',
   'dash.safeguarding_banner': 'Du følger dette rum af hensyn til omsorg: du ser dashboardet og “Jeg vil tale med nogen”-signalerne og kan ikke ændre andet.',
+  'dash.enter_not_yours': 'Din konto har ingen rolle i dette rum. Bed ejeren om at dele det med dig, eller indsæt facilitatorlinket.',
   'dash.enter_signin': 'Eller log ind: rum, du ejer, eller som er delt med dig, åbnes uden nøglen.',
 };

@@ -86,6 +86,7 @@ export default {
   'admin.audit_what': 'What',
   'admin.audit_target': 'Room, plan or account',
   'admin.audit_addr': 'Network address',
+  'admin.audit_table': 'Audit log entries, newest first',
   'admin.audit_more': 'Show older entries',
   'admin.audit_nobody': '(no account)',
 
@@ -99,6 +100,7 @@ export default {
   'audit.user_changed': 'Account changed',
   'audit.room_created': 'Room created',
   'audit.room_shared': 'Room shared',
+  'audit.room_unshared': 'Room access removed',
   'audit.room_ended': 'Room ended',
   'audit.room_exported': 'Report downloaded',
   'audit.room_forgotten': 'Texts forgotten',
@@ -140,5 +142,6 @@ export default {
   'source.shared': 'Shared',
   'dash.observer_banner': 'You are observing this room: you see what the facilitator sees and cannot change anything.',
   'dash.safeguarding_banner': 'You follow this room for safeguarding: you see the dashboard and the “I need to talk” signals, and cannot change anything else.',
+  'dash.enter_not_yours': 'Your account has no part in this room. Ask its owner to share it with you, or paste the facilitator link.',
   'dash.enter_signin': 'Or sign in: rooms you own or that were shared with you open without the key.',
 };

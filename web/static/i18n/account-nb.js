@@ -86,6 +86,7 @@ export default {
   'admin.audit_what': 'Hva',
   'admin.audit_target': 'Rom, plan eller konto',
   'admin.audit_addr': 'Nettverksadresse',
+  'admin.audit_table': 'Oppføringer i revisjonsloggen, nyeste først',
   'admin.audit_more': 'Vis eldre oppføringer',
   'admin.audit_nobody': '(ingen konto)',
 
@@ -99,6 +100,7 @@ export default {
   'audit.user_changed': 'Konto endret',
   'audit.room_created': 'Rom opprettet',
   'audit.room_shared': 'Rom delt',
+  'audit.room_unshared': 'Tilgang til rom fjernet',
   'audit.room_ended': 'Rom avsluttet',
   'audit.room_exported': 'Rapport lastet ned',
   'audit.room_forgotten': 'Tekster glemt',
@@ -140,5 +142,6 @@ export default {
   'source.shared': 'Delt',
   'dash.observer_banner': 'Du observerer dette rommet: du ser det kursholderen ser, og kan ikke endre noe.',
   'dash.safeguarding_banner': 'Du følger dette rommet for ivaretakelse: du ser dashbordet og «Jeg vil snakke med noen»-signalene, og kan ikke endre noe annet.',
+  'dash.enter_not_yours': 'Kontoen din har ingen rolle i dette rommet. Be eieren om å dele det med deg, eller lim inn kursholderlenken.',
   'dash.enter_signin': 'Eller logg inn: rom du eier eller som er delt med deg, åpnes uten nøkkelen.',
 };

@@ -28,14 +28,14 @@ async function loadSessions() {
     return;
   }
   for (const s of data.sessions || []) {
-    const method = s.method === 'password' ? t('account.by_password') : t('account.by_sso', { name: s.method.replace(/^oidc:/, '') });
+    const how = method(s.method);
     const label = s.agent || t('account.unknown_browser');
     list.append(h('li', { class: 'row' },
       h('div', { class: 'row-text' },
         h('strong', {}, label, s.current ? h('span', { class: 'badge ok', text: t('account.this_browser') }) : null),
-        h('span', { class: 'row-facts', text: [method, t('account.since', { date: when(s.created) }), t('account.last_seen', { date: when(s.last_seen) })].join(' · ') })),
+        h('span', { class: 'row-facts', text: [how, t('account.since', { date: when(s.created) }), t('account.last_seen', { date: when(s.last_seen) })].join(' · ') })),
       h('button', { type: 'button', class: 'secondary', text: s.current ? t('account.sign_out') : t('account.end_session'),
-        attrs: { 'aria-label': t('account.end_session_of', { name: label, date: when(s.created) }) },
+        attrs: { 'aria-label': s.current ? undefined : t('account.end_session_of', { name: label, date: when(s.created) }) },
         on: { click: async () => {
           const res = await call('DELETE', '/api/auth/sessions/' + encodeURIComponent(s.id));
           if (s.current) { location.assign('/signin'); return; }
@@ -60,7 +60,7 @@ function drawUsers() {
     const role = h('select', { id: roleId, disabled: self || u.disabled,
       on: { change: (e) => change(u, { role: e.target.value }) } },
     ['facilitator', 'admin'].map((r) => h('option', { value: r, selected: u.role === r, text: t('role.' + r) })));
-    const how = u.provider ? t('account.by_sso', { name: u.provider }) : t('account.by_password');
+    const how = method(u.provider ? 'oidc:' + u.provider : 'password');
     list.append(h('li', { class: 'row' + (u.disabled ? ' disabled' : '') },
       h('div', { class: 'row-text' },
         h('strong', { text: u.name }), u.disabled ? h('span', { class: 'badge danger', text: t('admin.disabled') }) : null,
@@ -123,13 +123,31 @@ function drawAudit() {
   for (const e of audit) {
     const what = t('audit.' + e.action);
     body.append(h('tr', {},
-      h('td', { text: when(e.at) }),
+      h('td', { class: 'when', text: when(e.at) }),
       h('td', { text: e.actor_email || t('admin.audit_nobody') }),
       h('td', { text: what === 'audit.' + e.action ? e.action : what }),
-      h('td', { text: e.target || '' }),
+      h('td', { text: targetOf(e) }),
       h('td', { text: e.addr || '' })));
   }
   $('#audit-more').hidden = !auditNext;
+}
+
+/** method names a way of signing in: "password" or "oidc:<provider id>". */
+function method(m) {
+  if (m === 'password') return t('account.by_password');
+  const id = String(m || '').replace(/^oidc:/, '');
+  const p = ((me && me.providers) || []).find((x) => x.id === id);
+  return t('account.by_sso', { name: p ? p.label : id });
+}
+
+/** targetOf is what an audit entry was done to, in the reader's words. */
+function targetOf(e) {
+  if (e.action === 'sign_in' || (e.action === 'sign_in_failed' && /^oidc:/.test(e.target || ''))) {
+    const [how, who] = String(e.target || '').split(' ');
+    return [method(how), who].filter(Boolean).join(' · ');
+  }
+  if (e.subject) return [e.target, e.part ? `${e.subject} (${t('part.' + e.part)})` : e.subject].filter(Boolean).join(' · ');
+  return e.target || '';
 }
 
 function drawWho() {

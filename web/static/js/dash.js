@@ -163,7 +163,7 @@ function onState(state, detail) {
       else gone('dash.badkey_title', 'dash.badkey_text');
     } else if (code === 'unauthorized') {
       forgetKey(dash.room);
-      askForKey(dash.room, 'dash.enter_wrong');
+      askForKey(dash.room, dash.key ? 'dash.enter_wrong' : 'dash.enter_not_yours');
     } else return false;
     return true;
   });

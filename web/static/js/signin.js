@@ -147,16 +147,24 @@ async function draw() {
     err.textContent = t('signin.invite_gone');
     err.hidden = false;
   }
+  const any = me.providers && me.providers.length;
   if (me.setup) {
     show('#setup');
+    // With single sign-on set up, one may also sign in with it at once.
+    if (any) {
+      drawProviders($('#providers'), true);
+      $('#signin').hidden = false;
+      $('#signin-form').hidden = true;
+      $('#signin-or').hidden = true;
+    }
     return;
   }
-  if (!me.accounts && !reason) {
+  if (!me.accounts && !reason && !any) {
     err.textContent = t('signin.no_accounts_yet');
     err.hidden = false;
   }
   drawProviders($('#providers'), true);
-  const any = me.providers && me.providers.length;
+  $('#signin-form').hidden = false;
   $('#signin-or').hidden = !any;
   show('#signin');
 }
