@@ -14,7 +14,12 @@ import (
 )
 
 // openStore starts an embedded NATS and opens a store on it.
-func openStore(t *testing.T, cfg Config) (*Store, jetstream.JetStream) {
+func openStore(t *testing.T, cfg Config) (*Store, jetstream.JetStream) { return open(t, cfg) }
+
+// openStoreB is openStore for benchmarks.
+func openStoreB(b *testing.B) (*Store, jetstream.JetStream) { return open(b, Config{}) }
+
+func open(t testing.TB, cfg Config) (*Store, jetstream.JetStream) {
 	t.Helper()
 	ns, err := natsembed.Start(natsembed.Options{Dir: t.TempDir(), NoListen: true, ServerName: "accounts-test"})
 	if err != nil {
