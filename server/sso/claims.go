@@ -64,7 +64,7 @@ func allowed(cfg Provider, id *Identity) error {
 	if id.Email == "" {
 		return ErrNotAllowed
 	}
-	if len(cfg.AllowedDomains) == 0 && len(cfg.AllowedGroups) == 0 {
+	if len(cfg.AllowedDomains) == 0 && len(cfg.AllowedGroups) == 0 && len(cfg.AdminGroups) == 0 {
 		return nil
 	}
 	_, domain, _ := strings.Cut(id.Email, "@")
@@ -82,8 +82,9 @@ func allowed(cfg Provider, id *Identity) error {
 }
 
 // Open reports whether a provider makes accounts for new people (it has
-// allowed domains or groups); otherwise only existing accounts sign in.
+// allowed domains, allowed groups or admin groups); otherwise only
+// existing accounts sign in.
 func (s *Set) Open(id string) bool {
 	e, err := s.find(id)
-	return err == nil && (len(e.cfg.AllowedDomains) > 0 || len(e.cfg.AllowedGroups) > 0)
+	return err == nil && (len(e.cfg.AllowedDomains) > 0 || len(e.cfg.AllowedGroups) > 0 || len(e.cfg.AdminGroups) > 0)
 }
