@@ -29,6 +29,13 @@ type AccessFunc func(ctx context.Context, roomID string) Access
 // AccessFunc). Staff hellos without a key are then checked with it.
 func (s *Session) SetAccess(fn AccessFunc) { s.access = fn }
 
+// EventAccessFunc reports whether the signed-in user owns an event.
+type EventAccessFunc func(ctx context.Context, eventID string) bool
+
+// SetEventAccess lets an organizer hello without a key open the events
+// the signed-in user owns.
+func (s *Session) SetEventAccess(fn EventAccessFunc) { s.eventAccess = fn }
+
 type grantKey struct{}
 
 // Granted returns a context in which the hub's key-checked calls for the

@@ -37,8 +37,10 @@ type Session struct {
 	// (SetJoinBase); nil: none.
 	joinBase func() string
 	// access tells what the signed-in user (if any) may do in a room
-	// (SetAccess); nil: nobody signed in.
-	access AccessFunc
+	// (SetAccess), eventAccess whether they own an event
+	// (SetEventAccess); nil: nobody signed in.
+	access      AccessFunc
+	eventAccess EventAccessFunc
 
 	// Set by the hello, before the session is attached and visible to the
 	// runner's fan-out; never changed afterwards.
@@ -342,6 +344,9 @@ func guessable(hello wire.Hello) bool {
 
 // organizerHello attaches an organizer to their event's overview.
 func (s *Session) organizerHello(ctx context.Context, hello wire.Hello) error {
+	if hello.Key == "" && s.eventAccess != nil && s.eventAccess(ctx, hello.Event) {
+		ctx = Granted(ctx, hello.Event)
+	}
 	rec, err := s.hub.OrganizerEvent(ctx, hello.Event, hello.Key)
 	if err != nil {
 		if e := wire.AsError(err); e.Code == wire.CodeNotFound || e.Code == wire.CodeUnauthorized {

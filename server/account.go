@@ -174,6 +174,19 @@ func (s *Server) roomAccess(c *gin.Context, kind, id string, run bool) (context.
 	return hub.Granted(ctx, id), l
 }
 
+// eventAccessFor is the websocket's EventAccessFunc for a session
+// cookie: the events the signed-in user owns.
+func (s *Server) eventAccessFor(cookie string) hub.EventAccessFunc {
+	return func(ctx context.Context, eventID string) bool {
+		_, user, err := s.deps.Accounts.CheckSession(ctx, cookie)
+		if err != nil {
+			return false
+		}
+		l, err := s.deps.Accounts.LinkOf(ctx, user.ID, accounts.KindEvent, eventID)
+		return err == nil && l.Part == accounts.PartOwner
+	}
+}
+
 // accessFor is the websocket's AccessFunc for a session cookie: the
 // session is checked at each hello, so a revoked one no longer opens
 // rooms.

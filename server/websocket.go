@@ -37,10 +37,11 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 	}
 	addr, link := c.ClientIP(), s.linkRequest(c)
 	var access hub.AccessFunc
+	var eventAccess hub.EventAccessFunc
 	if cookie, err := c.Cookie(sessionCookie); err == nil && cookie != "" && s.deps.Accounts != nil {
 		// A facilitator signed in may open their rooms without the key;
 		// the session is checked at every hello.
-		access = s.accessFor(cookie)
+		access, eventAccess = s.accessFor(cookie), s.eventAccessFor(cookie)
 	}
 	cfg := s.cfg.Conn
 	cfg.OnSlow = s.deps.Hub.SlowDropped
@@ -53,6 +54,7 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 		sess.SetJoinBase(func() string { return s.joinBaseFor(link) })
 		if access != nil {
 			sess.SetAccess(access)
+			sess.SetEventAccess(eventAccess)
 		}
 		return sess
 	})

@@ -494,3 +494,37 @@ func TestObserverAndSafeguarding(t *testing.T) {
 		t.Fatalf("safeguarding's snapshot lacks the signal: %v", err)
 	}
 }
+
+// TestEventOwnerBySession: the owner of a conference event opens its
+// overview and sheet by their session, without the organizer key; another
+// account cannot.
+func TestEventOwnerBySession(t *testing.T) {
+	ins, _ := ssoCluster(t, 2)
+	a, b := ins[0], ins[1]
+	kari, ola := newBrowser(t), newBrowser(t)
+	kari.signInSSO(a, "kari")
+	ola.signInSSO(a, "ola")
+	kari.me(a)
+	code, body := kari.call("POST", a.URL()+"/api/events", map[string]any{"plan": "test-plan", "name": "Fagdag", "rooms": 2}, true)
+	if code != http.StatusCreated {
+		t.Fatalf("event: %d %s", code, body)
+	}
+	var ev struct{ Event string }
+	_ = json.Unmarshal(body, &ev)
+	if code, body := kari.call("GET", b.URL()+"/api/events/"+ev.Event, nil, false); code != 200 || !strings.Contains(string(body), "facilitator_url") {
+		t.Fatalf("sheet by session on B: %d %.200s", code, body)
+	}
+	if code, _ := ola.call("GET", b.URL()+"/api/events/"+ev.Event, nil, false); code != http.StatusUnauthorized {
+		t.Fatalf("another account reads the sheet: %d", code)
+	}
+	org := dialWithCookie(t, b, kari.cookie(b), wire.Hello{Role: wire.RoleOrganizer, Event: ev.Event})
+	if org.err != nil || org.welcome.Role != wire.RoleOrganizer {
+		t.Fatalf("organizer by session: %+v %v", org.welcome, org.err)
+	}
+	if o := dialWithCookie(t, b, ola.cookie(b), wire.Hello{Role: wire.RoleOrganizer, Event: ev.Event}); o.err == nil {
+		t.Fatal("another account opened the overview")
+	}
+	if _, body := kari.call("GET", a.URL()+"/api/my/rooms", nil, false); !strings.Contains(string(body), `"kind":"event"`) || !strings.Contains(string(body), "Fagdag") {
+		t.Fatalf("my rooms lacks the event: %s", body)
+	}
+}
