@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,20 @@ type NewRoom struct {
 	Plan *plan.Plan
 	// MaxParticipants caps joins (zero: room.DefaultMaxParticipants).
 	MaxParticipants int
+	// Org is the organisation's part in the room: its help-card lines
+	// and a shorter retention.
+	Org OrgRoomSettings
+}
+
+// OrgRoomSettings are what an organisation's settings change in the rooms
+// it creates.
+type OrgRoomSettings struct {
+	// HelpLines come on every help card after the plan's own lines and
+	// before the server's and the national ones.
+	HelpLines []string
+	// Retention keeps the room for less than the server's retention; zero
+	// or more than the server's: the server's.
+	Retention time.Duration
 }
 
 // CreatedRoom is what the creator of a room gets back. Key is shown once:
@@ -57,7 +72,15 @@ func (h *Hub) CreateRoom(ctx context.Context, req NewRoom) (*CreatedRoom, error)
 // event or on its own.
 func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, name string) (*CreatedRoom, error) {
 	now := h.cfg.Now()
-	expires := now.Add(h.cfg.Retention)
+	retention := h.cfg.Retention
+	if r := req.Org.Retention; r > 0 && r < retention {
+		retention = r
+	}
+	expires := now.Add(retention)
+	card := h.cfg.HelpCard
+	if len(req.Org.HelpLines) > 0 {
+		card.Lines = append(slices.Clip(req.Org.HelpLines), card.Lines...)
+	}
 	var code string
 	for attempt := 0; ; attempt++ {
 		if attempt == 20 {
@@ -74,7 +97,7 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 		break
 	}
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
-		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: h.cfg.HelpCard.Apply(req.Plan),
+		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: card.Apply(req.Plan),
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
 		Event: event, Name: name,
 	}}

@@ -51,6 +51,8 @@ type NewEvent struct {
 	Plan  *plan.Plan
 	Count int
 	Names []string
+	// Org is the organisation's part in every room (see NewRoom).
+	Org OrgRoomSettings
 }
 
 // CreatedEvent is what the organizer gets back; Key is shown once.
@@ -82,13 +84,17 @@ func (h *Hub) CreateEvent(ctx context.Context, req NewEvent) (*CreatedEvent, err
 		name = req.Plan.Title
 	}
 	key := randomString(32)
+	retention := h.cfg.Retention
+	if r := req.Org.Retention; r > 0 && r < retention {
+		retention = r
+	}
 	rec := &EventRecord{ID: strings.ToLower(randomString(eventIDLength)), Name: name, Plan: req.Plan.ID,
-		KeyHash: HashSecret(key), CreatedAt: h.cfg.Now().UnixMilli(), ExpiresAt: h.cfg.Now().Add(h.cfg.Retention).UnixMilli()}
+		KeyHash: HashSecret(key), CreatedAt: h.cfg.Now().UnixMilli(), ExpiresAt: h.cfg.Now().Add(retention).UnixMilli()}
 	out := &CreatedEvent{Record: rec, Key: key}
 	for _, n := range names {
 		roomID := strings.ToLower(randomString(20))
 		roomKey := DeriveRoomKey(key, roomID)
-		c, err := h.createRoom(ctx, NewRoom{Plan: req.Plan}, roomID, roomKey, rec.ID, n)
+		c, err := h.createRoom(ctx, NewRoom{Plan: req.Plan, Org: req.Org}, roomID, roomKey, rec.ID, n)
 		if err != nil {
 			return nil, fmt.Errorf("create event: room %q: %w", n, err)
 		}

@@ -87,7 +87,7 @@ func (s *Server) handleEventCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
-	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names})
+	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names, Org: s.orgRoom(c.Request.Context())})
 	if err != nil {
 		s.fail(c, err)
 		return

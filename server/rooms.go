@@ -55,7 +55,7 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
-	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants})
+	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants, Org: s.orgRoom(c.Request.Context())})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -28,6 +28,8 @@ func (s *Server) routes() {
 	api.PATCH("/admin/users/:id", s.handleUserChange)
 	api.POST("/admin/invites", s.handleInvite)
 	api.GET("/admin/audit", s.handleAudit)
+	api.GET("/admin/settings", s.handleSettingsGet)
+	api.PUT("/admin/settings", s.handleSettingsPut)
 	api.GET("/my/rooms", s.handleMyRooms)
 	api.GET("/plans", s.handlePlanList)
 	api.GET("/plans/:id", s.handlePlanGet)

@@ -30,6 +30,8 @@ type meResponse struct {
 	Providers []sso.Provider `json:"providers"`
 	// Passwords: local accounts can sign in with a password.
 	Passwords bool `json:"passwords"`
+	// Org is the organisation's name, when its administrators gave one.
+	Org string `json:"org,omitempty"`
 }
 
 func (s *Server) handleMe(c *gin.Context) {
@@ -39,6 +41,9 @@ func (s *Server) handleMe(c *gin.Context) {
 		out.Providers = []sso.Provider{}
 	}
 	out.Setup = !out.Accounts && s.local(c)
+	if o, err := s.deps.Accounts.Org(ctx); err == nil {
+		out.Org = o.Name
+	}
 	if si := s.who(c); si != nil {
 		u := si.user.Public()
 		out.SignedIn, out.User, out.CSRF = true, &u, si.ses.CSRF

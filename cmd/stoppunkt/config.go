@@ -16,7 +16,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/stoppunkt/stoppunkt/hub/helpcard"
-	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/screening"
 	"github.com/stoppunkt/stoppunkt/server/instance"
 )
@@ -349,18 +348,15 @@ func parseHelpCard(country, file string) (helpcard.Card, error) {
 	if err != nil {
 		return card, configError("help-file", "cannot read it: %v", err)
 	}
-	for i, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	var lines []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			line = "" // keeps the line numbers
 		}
-		if utf8.RuneCountInString(line) > 200 || !utf8.ValidString(line) || strings.ContainsFunc(line, unicode.IsControl) {
-			return card, configError("help-file", "line %d must be one line of text of at most 200 characters", i+1)
-		}
-		card.Lines = append(card.Lines, line)
+		lines = append(lines, line)
 	}
-	if len(card.Lines) > plan.MaxHelpLines {
-		return card, configError("help-file", "has %d lines; at most %d fit a help card", len(card.Lines), plan.MaxHelpLines)
+	if card.Lines, _, err = helpcard.CheckLines(lines); err != nil {
+		return card, configError("help-file", "%v", err)
 	}
 	return card, nil
 }

@@ -7,8 +7,11 @@
 package helpcard
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 )
@@ -88,6 +91,31 @@ func National(lang, fallback string) []string {
 		return lines
 	}
 	return byLang["en"]
+}
+
+// MaxLineLength is the longest help line, in characters.
+const MaxLineLength = 200
+
+// CheckLines checks an organisation's own lines: at most
+// plan.MaxHelpLines, each one line of text of at most MaxLineLength
+// characters. It returns the lines trimmed, without empty ones, and the
+// number (from 1) of the first bad line with the error.
+func CheckLines(lines []string) ([]string, int, error) {
+	out := []string{}
+	for i, line := range lines {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if utf8.RuneCountInString(line) > MaxLineLength || !utf8.ValidString(line) || strings.ContainsFunc(line, unicode.IsControl) {
+			return nil, i + 1, fmt.Errorf("line %d must be one line of text of at most %d characters", i+1, MaxLineLength)
+		}
+		out = append(out, line)
+	}
+	if len(out) > plan.MaxHelpLines {
+		return nil, 0, fmt.Errorf("%d lines; at most %d fit a help card", len(out), plan.MaxHelpLines)
+	}
+	return out, 0, nil
 }
 
 // Card is the server's part of every help card.

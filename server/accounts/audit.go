@@ -53,6 +53,7 @@ const (
 	ActEventDeleted  = "event_deleted"
 	ActPlanUploaded  = "plan_uploaded"
 	ActPlanShared    = "plan_shared"
+	ActOrgChanged    = "settings_changed"
 )
 
 // Record appends an entry to the audit log.

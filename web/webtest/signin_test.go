@@ -270,6 +270,23 @@ func TestScreensSignIn(t *testing.T) {
 	if wraps {
 		t.Error("an audit time wraps")
 	}
+	// The organisation's settings, saved on the page.
+	admin.typeInto("#org-name", "Eksempel kommune")
+	admin.typeInto("#org-help", "Bedriftshelsetjenesten: 22 00 00 00")
+	admin.eval(`document.querySelector('#org-days').value = '9999'`, nil)
+	admin.press("#org-form button[type=submit]")
+	admin.wait("too many days", `!document.querySelector('#org-form [role=alert]').hidden`)
+	if admin.str(`document.querySelector('#org-days').getAttribute('aria-invalid')`) != "true" {
+		t.Error("too many days: the field is not marked")
+	}
+	admin.eval(`document.querySelector('#org-days').value = ''`, nil)
+	admin.press("#org-form button[type=submit]")
+	admin.wait("saved", `document.querySelector('#org-status').textContent !== ''`)
+	admin.shot("en-account-settings-saved")
+	signin := newPage(t, "signin-org", 390, 844)
+	signin.open(base + "/signin")
+	signin.wait("organisation's name", `document.querySelector('#signin-org').textContent === 'Eksempel kommune'`)
+
 	// An invitation link, made on the page.
 	admin.typeInto("#invite-email", "per@skole.example")
 	admin.press("#invite-form button[type=submit]")

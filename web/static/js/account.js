@@ -150,6 +150,57 @@ function targetOf(e) {
   return e.target || '';
 }
 
+let settings = null;
+
+async function loadSettings() {
+  const { status, data } = await call('GET', '/api/admin/settings');
+  if (status !== 200) return;
+  settings = data;
+  $('#org-name').value = data.name || '';
+  $('#org-help').value = (data.help_lines || []).join('\n');
+  $('#org-days').value = data.retention_hours ? String(Math.round(data.retention_hours / 24)) : '';
+  drawSettingsHints();
+}
+
+function drawSettingsHints() {
+  if (!settings) return;
+  const maxDays = Math.floor(settings.server_retention_hours / 24);
+  const days = $('#org-days');
+  days.max = String(maxDays);
+  days.disabled = maxDays < 1;
+  $('#org-days-hint').textContent = t('org.retention_hint', { max: maxDays });
+  const server = settings.server_help_lines || [];
+  $('#org-help-hint').textContent = t('org.help_hint') + (server.length ? ' ' + t('org.help_server', { lines: server.join('; ') }) : '');
+}
+
+async function saveSettings(e) {
+  e.preventDefault();
+  const form = e.currentTarget;
+  const err = form.querySelector('[role="alert"]');
+  const days = $('#org-days');
+  err.hidden = true;
+  days.removeAttribute('aria-invalid');
+  const n = days.value.trim() === '' ? 0 : Number(days.value);
+  const maxDays = settings ? Math.floor(settings.server_retention_hours / 24) : 0;
+  if (!Number.isInteger(n) || n < 0 || n > maxDays) {
+    err.textContent = t('org.retention_invalid', { max: maxDays });
+    err.hidden = false;
+    days.setAttribute('aria-invalid', 'true');
+    days.focus();
+    return;
+  }
+  const body = { name: $('#org-name').value.trim(), help_lines: $('#org-help').value.split('\n'), retention_hours: n * 24 };
+  const { status, data } = await call('PUT', '/api/admin/settings', body);
+  if (status !== 204) {
+    err.textContent = /help lines/.test(data.message || '') ? t('org.help_invalid') : t('error.' + (data.code || 'internal'));
+    err.hidden = false;
+    return;
+  }
+  $('#org-status').textContent = t('org.saved');
+  loadSettings();
+  loadAudit(true);
+}
+
 function drawWho() {
   $('#account-who').textContent = t('account.who', { name: me.user.name, email: me.user.email, role: t('role.' + me.user.role) });
 }
@@ -167,7 +218,10 @@ async function boot() {
   const admin = me.user.role === 'admin';
   $('#admin').hidden = !admin;
   $('#audit').hidden = !admin;
+  $('#org').hidden = !admin;
   if (admin) {
+    $('#org-form').addEventListener('submit', saveSettings);
+    loadSettings();
     $('#invite-form').addEventListener('submit', invite);
     $('#invite-copy').addEventListener('click', async () => {
       const ok = await copyText($('#invite-link').value, $('#invite-link'));
@@ -177,7 +231,7 @@ async function boot() {
     loadUsers();
     loadAudit(true);
   }
-  onChange(() => { drawWho(); loadSessions(); if (admin) { drawUsers(); drawAudit(); } });
+  onChange(() => { drawWho(); loadSessions(); if (admin) { drawUsers(); drawAudit(); drawSettingsHints(); } });
 }
 
 boot();

@@ -163,6 +163,8 @@ async function draw() {
     err.textContent = t('signin.no_accounts_yet');
     err.hidden = false;
   }
+  $('#signin-org').hidden = !me.org;
+  if (me.org) $('#signin-org').textContent = me.org;
   drawProviders($('#providers'), true);
   $('#signin-form').hidden = false;
   $('#signin-or').hidden = !any;
