@@ -32,6 +32,9 @@ type NewRoom struct {
 	// Org is the organisation's part in the room: its help-card lines
 	// and a shorter retention.
 	Org OrgRoomSettings
+	// ForgetAfterReport sets the room to forget its texts once its report
+	// is taken (see room.Created).
+	ForgetAfterReport bool
 }
 
 // OrgRoomSettings are what an organisation's settings change in the rooms
@@ -99,7 +102,7 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
 		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: card.Apply(req.Plan),
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
-		Event: event, Name: name,
+		Event: event, Name: name, ForgetAfterReport: req.ForgetAfterReport,
 	}}
 	data, err := ev.Encode()
 	if err != nil {

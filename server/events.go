@@ -23,6 +23,8 @@ type createEventRequest struct {
 	Name  string   `json:"name"`
 	Rooms int      `json:"rooms"`
 	Names []string `json:"room_names"`
+	// ForgetAfterReport is every room's setting "forget after the report".
+	ForgetAfterReport bool `json:"forget_after_report"`
 }
 
 // eventSheet is an event with every room's links: what the organizer
@@ -87,7 +89,8 @@ func (s *Server) handleEventCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
-	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names, Org: s.orgRoom(c.Request.Context())})
+	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names, Org: s.orgRoom(c.Request.Context()),
+		ForgetAfterReport: req.ForgetAfterReport})
 	if err != nil {
 		s.fail(c, err)
 		return

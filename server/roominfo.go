@@ -30,6 +30,8 @@ type roomInfo struct {
 	Ended        bool      `json:"ended"`
 	// Forgotten: the room's texts were forgotten; only its report is kept.
 	Forgotten bool `json:"forgotten,omitempty"`
+	// ForgetAfterReport is the room setting "forget after the report".
+	ForgetAfterReport bool `json:"forget_after_report,omitempty"`
 	// Part is the signed-in user's part in the room, when they came in by
 	// their account rather than the key.
 	Part accounts.Part `json:"part,omitempty"`
@@ -55,7 +57,7 @@ func (s *Server) handleRoomInfo(c *gin.Context) {
 			Room: st.RoomID, Code: st.Code, Title: st.Plan.Title, Plan: st.Plan.ID, Language: st.Plan.Language,
 			Event: st.Event, Name: st.Name,
 			CreatedAt: s.inZone(st.CreatedAt), ExpiresAt: s.inZone(st.ExpiresAt),
-			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended, Forgotten: st.Forgotten != nil,
+			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended, Forgotten: st.Forgotten != nil, ForgetAfterReport: st.ForgetAfterReport,
 		}
 	})
 	if err != nil {

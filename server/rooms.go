@@ -21,6 +21,8 @@ import (
 type createRoomRequest struct {
 	Plan            string `json:"plan"`
 	MaxParticipants int    `json:"max_participants"`
+	// ForgetAfterReport is the room setting "forget after the report".
+	ForgetAfterReport bool `json:"forget_after_report"`
 }
 
 // createRoomResponse is what the creator gets; the key is shown only here.
@@ -55,7 +57,8 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
-	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants, Org: s.orgRoom(c.Request.Context())})
+	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants, Org: s.orgRoom(c.Request.Context()),
+		ForgetAfterReport: req.ForgetAfterReport})
 	if err != nil {
 		s.fail(c, err)
 		return

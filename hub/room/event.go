@@ -185,6 +185,10 @@ type Created struct {
 	// Event and Name place the room in a conference event, if any.
 	Event string `json:"event,omitempty"`
 	Name  string `json:"name,omitempty"`
+	// ForgetAfterReport is the room setting "forget after the report":
+	// the dashboard asks to forget the texts as soon as the ended room's
+	// report has been taken.
+	ForgetAfterReport bool `json:"forget_after_report,omitempty"`
 }
 
 // Joined adds a participant. TokenHash is the SHA-256 of the participant

@@ -32,6 +32,9 @@ type State struct {
 	CreatedAt        int64
 	ExpiresAt        int64
 	MaxParticipants  int
+	// ForgetAfterReport: the room was created to forget its texts once
+	// its report is taken (Created.ForgetAfterReport).
+	ForgetAfterReport bool
 	// Event and Name place the room in a conference event.
 	Event string
 	Name  string

@@ -55,8 +55,11 @@ type RoomView struct {
 	Locked       bool   `json:"locked"`
 	Ended        bool   `json:"ended"`
 	// Forgotten: the room's texts were forgotten; only its report is kept.
-	Forgotten bool  `json:"forgotten,omitempty"`
-	ExpiresAt int64 `json:"expires_at"`
+	Forgotten bool `json:"forgotten,omitempty"`
+	// ForgetAfterReport: the room forgets its texts once its report is
+	// taken (a room setting chosen at creation).
+	ForgetAfterReport bool  `json:"forget_after_report,omitempty"`
+	ExpiresAt         int64 `json:"expires_at"`
 }
 
 // StepView is the current step as a screen shows it. Staff see the
@@ -372,7 +375,7 @@ func (s *State) roomView() RoomView {
 	return RoomView{
 		Title: s.Plan.Title, Name: s.Name, Code: s.Code, PlanID: s.Plan.ID, Language: s.Plan.Language,
 		Steps: len(s.Steps), Participants: s.ActiveCount(),
-		Locked: s.Locked, Ended: s.Ended, Forgotten: s.Forgotten != nil, ExpiresAt: s.ExpiresAt,
+		Locked: s.Locked, Ended: s.Ended, Forgotten: s.Forgotten != nil, ForgetAfterReport: s.ForgetAfterReport, ExpiresAt: s.ExpiresAt,
 	}
 }
 

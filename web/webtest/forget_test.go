@@ -65,3 +65,51 @@ func TestScreensForgetTexts(t *testing.T) {
 		t.Errorf("the kept report: %s", rep)
 	}
 }
+
+// TestScreensForgetAfterReport: a room created on /new with "forget the
+// texts after the report" asks to forget them as soon as its ended
+// session's report is downloaded, and forgets them when the facilitator
+// agrees.
+func TestScreensForgetAfterReport(t *testing.T) {
+	startBrowser(t)
+	t.Logf("screenshots: %s", shotsDir(t))
+	in := server(t, map[string]string{"test-plan": instancetest.TestPlan})
+	p := newPage(t, "new", 1366, 768)
+	allowDownloads(p, t.TempDir())
+	p.open(in.URL() + "/new")
+	p.wait("plans", `document.querySelector('#plan-test-plan')`)
+	p.click("#plan-test-plan")
+	for _, lang := range []string{"nb", "da", "en"} {
+		setLanguage(p, lang)
+		p.eval(`document.querySelector('#forget-after').scrollIntoView({block: 'center'})`, nil)
+		p.shot(lang + "-forget-after-setting")
+	}
+	// The hint starts where the label starts, and the button keeps its
+	// distance from it.
+	var box struct{ Check, Indent, Gap float64 }
+	p.eval(`(() => { const r = (s) => document.querySelector(s).getBoundingClientRect();
+		return {Check: r('#forget-after').height, Indent: r('#forget-after-hint').left - r('label[for=forget-after]').left,
+			Gap: r('#create-btn').top - r('#forget-after-hint').bottom}; })()`, &box)
+	if box.Check < 20 || box.Indent < -2 || box.Indent > 2 || box.Gap < 12 {
+		t.Errorf("the setting: check box %.0f px, hint %.0f px off its label, button %.0f px under the hint", box.Check, box.Indent, box.Gap)
+	}
+	p.click("#forget-after")
+	p.click("#create-btn")
+	p.wait("created", `!document.querySelector('#created').hidden`)
+	link := p.str(`document.querySelector('#fac-link').value`)
+	code := p.text("#created-code")
+	instancetest.Participant(t, code, in)
+	p.open(link)
+	p.wait("dashboard", `document.querySelector('#room-code').textContent === `+jsString(code))
+	p.press("#end-btn")
+	p.press("#confirm-ok")
+	p.wait("ended", `!document.querySelector('#forget-btn').hidden`)
+	if got := p.text("#forget-hint"); !strings.Contains(got, "created to forget") {
+		t.Errorf("the tools do not say the room forgets after the report: %q", got)
+	}
+	p.press("#export-btn")
+	p.wait("asked at once", `document.querySelector('#confirm').open && document.querySelector('#confirm-text').textContent.includes('You have the report')`)
+	p.shot("en-forget-after-asked")
+	p.press("#confirm-ok")
+	p.wait("forgotten", `document.querySelector('#forget-btn').disabled && /only the report/i.test(document.querySelector('#forget-hint').textContent)`)
+}

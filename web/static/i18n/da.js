@@ -559,6 +559,10 @@ export default {
   'roomp.forget_need_report': 'Når forløbet er afsluttet, downloader du rapporten eller åbner den til udskrift; så kan teksterne glemmes, og kun rapporten gemmes.',
   'roomp.forget_confirm': 'Glemme alle svar og tekster fra dette forløb nu? Kun rapporten over det, du godkendte, bliver gemt. Intet andet kan hentes tilbage.',
   'roomp.forgotten': 'Teksterne er glemt. Kun rapporten over det, du godkendte, er gemt, indtil rummet udløber.',
+  'new.forget_after': 'Glem teksterne efter rapporten',
+  'new.forget_after_hint': 'Når forløbet er afsluttet, og du har downloadet eller udskrevet rapporten, beder kontrolpanelet dig om at slette alle svar og gruppetekster med det samme, så kun rapporten over det, du godkendte, er tilbage. Til forløb, hvor nogen kan skrive om deres eget liv.',
+  'roomp.forget_setting': 'Dette rum blev oprettet til at glemme teksterne efter rapporten: download eller udskriv rapporten, så bliver du bedt om at glemme dem.',
+  'roomp.forget_now': 'Du har rapporten. Dette rum blev oprettet til at glemme teksterne nu; kun rapporten over det, du godkendte, bliver gemt. Glemme dem?',
   'roomp.forget_failed': 'Teksterne kunne ikke glemmes. Prøv igen.',
 
   'common.close': 'Luk',

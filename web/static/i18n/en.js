@@ -560,6 +560,10 @@ export default {
   'roomp.forget_need_report': 'When the session has ended, download the report or open it for printing; then the texts can be forgotten, keeping only the report.',
   'roomp.forget_confirm': 'Forget every answer and text of this session now? Only the report of what you approved is kept. Nothing else can be recovered.',
   'roomp.forgotten': 'The texts are forgotten. Only the report of what you approved is kept, until the room expires.',
+  'new.forget_after': 'Forget the texts after the report',
+  'new.forget_after_hint': 'When the session has ended and you have downloaded or printed the report, the dashboard asks you to delete every answer and group text at once, keeping only the report of what you approved. For sessions where people may write about their own lives.',
+  'roomp.forget_setting': 'This room was created to forget its texts after the report: download or print the report, and you will be asked to forget them.',
+  'roomp.forget_now': 'You have the report. This room was created to forget its texts now; only the report of what you approved is kept. Forget them?',
   'roomp.forget_failed': 'The texts could not be forgotten. Try again.',
 
   'common.close': 'Close',

@@ -559,6 +559,10 @@ export default {
   'roomp.forget_need_report': 'Når samlingen er avsluttet, laster du ned rapporten eller åpner den for utskrift; da kan tekstene glemmes, og bare rapporten beholdes.',
   'roomp.forget_confirm': 'Glemme alle svar og tekster fra denne samlingen nå? Bare rapporten over det du godkjente blir beholdt. Ingenting annet kan hentes tilbake.',
   'roomp.forgotten': 'Tekstene er glemt. Bare rapporten over det du godkjente er beholdt, til rommet utløper.',
+  'new.forget_after': 'Glem tekstene etter rapporten',
+  'new.forget_after_hint': 'Når samlingen er avsluttet og du har lastet ned eller skrevet ut rapporten, ber dashbordet deg om å slette alle svar og gruppetekster med én gang, slik at bare rapporten over det du godkjente blir igjen. For samlinger der noen kan skrive om sitt eget liv.',
+  'roomp.forget_setting': 'Dette rommet ble opprettet for å glemme tekstene etter rapporten: last ned eller skriv ut rapporten, så blir du bedt om å glemme dem.',
+  'roomp.forget_now': 'Du har rapporten. Dette rommet ble opprettet for å glemme tekstene nå; bare rapporten over det du godkjente blir beholdt. Glemme dem?',
   'roomp.forget_failed': 'Tekstene kunne ikke glemmes. Prøv igjen.',
 
   'common.close': 'Lukk',

@@ -162,10 +162,17 @@ async function download(dash, format, all, status) {
   }
 }
 
-/** tookReport notes that the facilitator has the report: the texts may be forgotten now. */
+/**
+ * tookReport notes that the facilitator has the report: the texts may be
+ * forgotten now, and a room created to forget them after the report asks
+ * at once (the first time).
+ */
 function tookReport(dash) {
+  const first = !dash.ui.reportTaken;
   dash.ui.reportTaken = true;
   drawForget(dash);
+  const r = dash.state.room;
+  if (first && r && r.forget_after_report && r.ended && !r.forgotten) forget(dash, t('roomp.forget_now'));
 }
 
 /**
@@ -179,14 +186,15 @@ function drawForget(dash) {
   tl.forget.hidden = !r.ended;
   tl.forgetHint.hidden = !r.ended;
   tl.forget.disabled = !!r.forgotten || !dash.ui.reportTaken;
-  tl.forgetHint.textContent = t(r.forgotten ? 'roomp.forgotten' : dash.ui.reportTaken ? 'roomp.forget_hint' : 'roomp.forget_need_report');
+  tl.forgetHint.textContent = t(r.forgotten ? 'roomp.forgotten' : dash.ui.reportTaken ? 'roomp.forget_hint'
+    : r.forget_after_report ? 'roomp.forget_setting' : 'roomp.forget_need_report');
   const all = document.querySelector('#include-all');
   if (all) all.disabled = !!r.forgotten;
 }
 
-async function forget(dash) {
+async function forget(dash, question = t('roomp.forget_confirm')) {
   const status = dash.tools.forgetStatus;
-  if (!(await confirmDialog(t('roomp.forget_confirm'), t('roomp.forget'), true))) return;
+  if (!(await confirmDialog(question, t('roomp.forget'), true))) return;
   try {
     const res = await fetch(`/api/rooms/${dash.room}/forget`, { method: 'POST', headers: authHeaders(dash.key) });
     if (res.status !== 204) throw new Error(String(res.status));

@@ -133,7 +133,7 @@ async function create(e) {
   const btn = $('#create-btn');
   btn.disabled = true;
   try {
-    const { status, data } = await api('POST', '/api/rooms', JSON.stringify({ plan: chosen }), { 'Content-Type': 'application/json' });
+    const { status, data } = await api('POST', '/api/rooms', JSON.stringify({ plan: chosen, forget_after_report: $('#forget-after').checked }), { 'Content-Type': 'application/json' });
     if (status === 401) {
       needAccess(err);
       return;
@@ -183,7 +183,7 @@ function fieldError(err, input, text) {
 
 /** eventRequest reads the event fields into a request body, or says what is wrong. */
 function eventRequest(err) {
-  const body = { plan: chosen, name: $('#event-name').value.trim() };
+  const body = { plan: chosen, name: $('#event-name').value.trim(), forget_after_report: $('#forget-after').checked };
   if (roomsHow() === 'count') {
     const input = $('#rooms-count');
     const n = Number(input.value);
