@@ -35,6 +35,9 @@ type NewRoom struct {
 	// ForgetAfterReport sets the room to forget its texts once its report
 	// is taken (see room.Created).
 	ForgetAfterReport bool
+	// PlanRevision is the saved version of the plan the room starts from
+	// (0: a built-in or folder plan).
+	PlanRevision int
 }
 
 // OrgRoomSettings are what an organisation's settings change in the rooms
@@ -102,7 +105,7 @@ func (h *Hub) createRoom(ctx context.Context, req NewRoom, roomID, key, event, n
 	ev := &room.Event{Type: room.EvCreated, At: now.UnixMilli(), Created: &room.Created{
 		Room: roomID, Code: code, KeyHash: HashSecret(key), PresenterKeyHash: HashSecret(PresenterKey(key)), Plan: card.Apply(req.Plan),
 		ExpiresAt: expires.UnixMilli(), MaxParticipants: req.MaxParticipants,
-		Event: event, Name: name, ForgetAfterReport: req.ForgetAfterReport,
+		Event: event, Name: name, ForgetAfterReport: req.ForgetAfterReport, PlanRevision: req.PlanRevision,
 	}}
 	data, err := ev.Encode()
 	if err != nil {

@@ -55,6 +55,8 @@ type NewEvent struct {
 	Org OrgRoomSettings
 	// ForgetAfterReport is every room's setting (see NewRoom).
 	ForgetAfterReport bool
+	// PlanRevision is the plan's saved version (see NewRoom).
+	PlanRevision int
 }
 
 // CreatedEvent is what the organizer gets back; Key is shown once.
@@ -96,7 +98,7 @@ func (h *Hub) CreateEvent(ctx context.Context, req NewEvent) (*CreatedEvent, err
 	for _, n := range names {
 		roomID := strings.ToLower(randomString(20))
 		roomKey := DeriveRoomKey(key, roomID)
-		c, err := h.createRoom(ctx, NewRoom{Plan: req.Plan, Org: req.Org, ForgetAfterReport: req.ForgetAfterReport}, roomID, roomKey, rec.ID, n)
+		c, err := h.createRoom(ctx, NewRoom{Plan: req.Plan, Org: req.Org, ForgetAfterReport: req.ForgetAfterReport, PlanRevision: req.PlanRevision}, roomID, roomKey, rec.ID, n)
 		if err != nil {
 			return nil, fmt.Errorf("create event: room %q: %w", n, err)
 		}

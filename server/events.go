@@ -89,8 +89,12 @@ func (s *Server) handleEventCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
+	p, revision, ok := s.startable(c, p)
+	if !ok {
+		return
+	}
 	created, err := s.deps.Hub.CreateEvent(c.Request.Context(), hub.NewEvent{Name: req.Name, Plan: p, Count: req.Rooms, Names: req.Names, Org: s.orgRoom(c.Request.Context()),
-		ForgetAfterReport: req.ForgetAfterReport})
+		ForgetAfterReport: req.ForgetAfterReport, PlanRevision: revision})
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/hub/wire"
 	"github.com/stoppunkt/stoppunkt/server/accounts"
@@ -87,31 +91,30 @@ func (s *Server) handlePlanUpload(c *gin.Context) {
 	if _, was := s.deps.Plans.Owner(p.ID); was && c.Query("shared") == "" {
 		shared = was // a new version keeps its sharing
 	}
-	if err := s.storePlan(c, p, string(src), ownerID, shared); err != nil {
+	// An upload is the plan's next version, whatever was saved before;
+	// its file is kept as written (comments and all).
+	_, base, err := s.deps.PlanRevisions.Head(c.Request.Context(), p.ID)
+	if err != nil && !errors.Is(err, natslog.ErrNotFound) {
+		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be stored; try again"))
+		return
+	}
+	canonical, _ := json.Marshal(p)
+	rev := natslog.Revision{Saved: time.Now().UTC(), Owner: ownerID, Shared: shared, Source: string(src), Plan: canonical}
+	if owner != nil {
+		rev.By, rev.ByName = owner.ID, owner.Name
+	}
+	saved, _, err := s.deps.PlanRevisions.Save(c.Request.Context(), p.ID, base, rev)
+	if err != nil {
+		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be stored; try again"))
+		return
+	}
+	if err := s.storePlanVersion(c, p, string(src), ownerID, shared, saved.N); err != nil {
 		return
 	}
 	s.audit(c, accounts.ActPlanUploaded, p.ID)
 	sum := p.Summary()
-	sum.Source, sum.Mine, sum.Shared = plan.SourceUpload, ownerID != "", ownerID != "" && shared
+	sum.Source, sum.Mine, sum.Shared, sum.Revision = plan.SourceUpload, ownerID != "", ownerID != "" && shared, saved.N
 	c.JSON(http.StatusCreated, sum)
-}
-
-// storePlan saves a plan's source for every instance and offers it here
-// at once (the store's watch brings it to the others); it answers the
-// request itself on failure.
-func (s *Server) storePlan(c *gin.Context, p *plan.Plan, src, owner string, shared bool) error {
-	if owner == "" {
-		shared = false
-	}
-	if err := s.deps.PlanStore.Save(c.Request.Context(), p.ID, plan.EncodeStored(plan.Stored{Owner: owner, Shared: shared, Source: src})); err != nil {
-		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be stored; try again"))
-		return err
-	}
-	if err := s.deps.Plans.AddOwned(p, plan.SourceUpload, owner, shared); err != nil {
-		s.fail(c, err)
-		return err
-	}
-	return nil
 }
 
 type planShareRequest struct {
@@ -141,7 +144,7 @@ func (s *Server) handlePlanShare(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be read; try again"))
 		return
 	}
-	if err := s.storePlan(c, p, src, owner, req.Shared); err != nil {
+	if err := s.storePlanVersion(c, p, src, owner, req.Shared, s.deps.Plans.Revision(id)); err != nil {
 		return
 	}
 	s.audit(c, accounts.ActPlanShared, id)

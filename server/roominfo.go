@@ -32,6 +32,8 @@ type roomInfo struct {
 	Forgotten bool `json:"forgotten,omitempty"`
 	// ForgetAfterReport is the room setting "forget after the report".
 	ForgetAfterReport bool `json:"forget_after_report,omitempty"`
+	// PlanRevision is the saved version of the plan the room started from.
+	PlanRevision int `json:"plan_revision,omitempty"`
 	// Part is the signed-in user's part in the room, when they came in by
 	// their account rather than the key.
 	Part accounts.Part `json:"part,omitempty"`
@@ -57,7 +59,7 @@ func (s *Server) handleRoomInfo(c *gin.Context) {
 			Room: st.RoomID, Code: st.Code, Title: st.Plan.Title, Plan: st.Plan.ID, Language: st.Plan.Language,
 			Event: st.Event, Name: st.Name,
 			CreatedAt: s.inZone(st.CreatedAt), ExpiresAt: s.inZone(st.ExpiresAt),
-			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended, Forgotten: st.Forgotten != nil, ForgetAfterReport: st.ForgetAfterReport,
+			Step: st.Step, Steps: len(st.Plan.Steps), Participants: st.ActiveCount(), Locked: st.Locked, Ended: st.Ended, Forgotten: st.Forgotten != nil, ForgetAfterReport: st.ForgetAfterReport, PlanRevision: st.PlanRevision,
 		}
 	})
 	if err != nil {

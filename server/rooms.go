@@ -57,8 +57,12 @@ func (s *Server) handleRoomCreate(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeNotFound, "no plan with that id"))
 		return
 	}
+	p, revision, ok := s.startable(c, p)
+	if !ok {
+		return
+	}
 	created, err := s.deps.Hub.CreateRoom(c.Request.Context(), hub.NewRoom{Plan: p, MaxParticipants: req.MaxParticipants, Org: s.orgRoom(c.Request.Context()),
-		ForgetAfterReport: req.ForgetAfterReport})
+		ForgetAfterReport: req.ForgetAfterReport, PlanRevision: revision})
 	if err != nil {
 		s.fail(c, err)
 		return

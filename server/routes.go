@@ -35,6 +35,15 @@ func (s *Server) routes() {
 	api.GET("/plans/:id", s.handlePlanGet)
 	api.POST("/plans", s.handlePlanUpload)
 	api.POST("/plans/:id/share", s.handlePlanShare)
+	api.GET("/plans/:id/yaml", s.handlePlanYAML)
+	api.GET("/plans/:id/edit", s.handlePlanEdit)
+	api.POST("/plans/:id/copy", s.handlePlanCopy)
+	api.GET("/plans/:id/revisions", s.handlePlanRevisions)
+	api.POST("/plans/:id/revisions", s.handlePlanSave)
+	api.GET("/plans/:id/revisions/:n", s.handlePlanRevision)
+	api.POST("/plans/:id/revisions/:n/restore", s.handlePlanRestore)
+	api.POST("/plans/:id/images", s.handleImageUpload)
+	api.DELETE("/plans/:id", s.handlePlanDelete)
 	api.POST("/rooms", s.handleRoomCreate)
 	api.GET("/rooms/:room", s.handleRoomInfo)
 	api.GET("/rooms/:room/report", s.handleRoomReport)
@@ -54,6 +63,7 @@ func (s *Server) routes() {
 	e.GET("/auth/oidc/:provider", s.handleSSOStart)
 	e.GET("/auth/oidc/:provider/callback", s.handleSSOCallback)
 	s.getAndHead("/qr/:file", s.handleQR)
+	s.getAndHead("/media/:plan/:file", s.handleMedia)
 
 	s.staticRoutes()
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stoppunkt/stoppunkt/client"
 	"github.com/stoppunkt/stoppunkt/hub"
+	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/server/accounts"
 	"github.com/stoppunkt/stoppunkt/server/sso"
@@ -60,9 +61,13 @@ type Deps struct {
 	Plans *plan.Catalog
 	// PlanStore keeps uploaded plans where every instance sees them.
 	PlanStore PlanStore
-	Ready     func(ctx context.Context) error
-	Metrics   prometheus.Gatherer
-	Logger    *slog.Logger
+	// PlanRevisions keeps every saved version of uploaded and edited plans.
+	PlanRevisions PlanRevisions
+	// Media keeps the images plans show.
+	Media   MediaStore
+	Ready   func(ctx context.Context) error
+	Metrics prometheus.Gatherer
+	Logger  *slog.Logger
 	// Web is the static front end (index.html and friends at its root).
 	Web fs.FS
 	// Accounts keeps users, sign-in sessions and the audit log.
@@ -75,8 +80,19 @@ type Deps struct {
 // store and adds what appears to its catalog.
 type PlanStore interface {
 	Save(ctx context.Context, id string, source []byte) error
+	// Delete removes a stored plan.
+	Delete(ctx context.Context, id string) error
 	// Source returns the YAML source of a stored plan.
 	Source(ctx context.Context, id string) (string, bool)
+}
+
+// PlanRevisions stores plan versions (natslog.Revisions).
+type PlanRevisions interface {
+	Head(ctx context.Context, id string) (*natslog.Revision, uint64, error)
+	Save(ctx context.Context, id string, base uint64, rev natslog.Revision) (*natslog.Revision, uint64, error)
+	List(ctx context.Context, id string) ([]natslog.Revision, error)
+	Get(ctx context.Context, id string, n int) (*natslog.Revision, error)
+	Delete(ctx context.Context, id string) error
 }
 
 // Server is the HTTP handler with its dependencies.

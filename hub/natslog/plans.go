@@ -41,6 +41,15 @@ func (p *Plans) Save(ctx context.Context, id string, source []byte) error {
 	return nil
 }
 
+// Delete removes a stored plan, leaving no history; every instance's
+// watch drops it.
+func (p *Plans) Delete(ctx context.Context, id string) error {
+	if err := p.kv.Purge(ctx, id); err != nil {
+		return fmt.Errorf("delete plan: %w", err)
+	}
+	return nil
+}
+
 // Source returns the YAML source of a stored plan (plan.DecodeStored).
 func (p *Plans) Source(ctx context.Context, id string) (string, bool) {
 	e, err := p.kv.Get(ctx, id)

@@ -129,6 +129,8 @@ type catalogEntry struct {
 	// visible to the whole organisation.
 	owner  string
 	shared bool
+	// revision is the saved version of an uploaded or edited plan.
+	revision int
 }
 
 // NewCatalog returns an empty catalog; add Builtin() plans to it first.
@@ -167,6 +169,24 @@ func (c *Catalog) AddOwned(p *Plan, source, owner string, shared bool) error {
 	}
 	c.entries[p.ID] = catalogEntry{plan: p, source: source, owner: owner, shared: shared}
 	return nil
+}
+
+// SetRevision records which saved version of a plan the catalog holds.
+func (c *Catalog) SetRevision(id string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[id]; ok {
+		e.revision = n
+		c.entries[id] = e
+	}
+}
+
+// Revision returns the saved version of a plan the catalog holds (0 for
+// built-in and folder plans, and uploads from before versions).
+func (c *Catalog) Revision(id string) int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.entries[id].revision
 }
 
 // Owner returns the account that owns a plan ("" for plans nobody owns)
@@ -232,6 +252,7 @@ func (c *Catalog) ListFor(user string, everything bool) []Summary {
 		s := e.plan.Summary()
 		s.Source = e.source
 		s.Mine = user != "" && e.owner == user
+		s.Revision = e.revision
 		s.Shared = e.owner != "" && e.shared
 		list = append(list, s)
 	}

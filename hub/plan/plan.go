@@ -219,6 +219,8 @@ type Summary struct {
 	// uploaded plan its owner shared with the organisation.
 	Mine   bool `json:"mine,omitempty"`
 	Shared bool `json:"shared,omitempty"`
+	// Revision is the saved version of an uploaded or edited plan.
+	Revision int `json:"revision,omitempty"`
 }
 
 // Summary returns the plan's list entry. Its Source is empty: a plan does not

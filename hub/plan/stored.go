@@ -11,13 +11,15 @@ import (
 type Stored struct {
 	Owner  string `json:"owner,omitempty"`
 	Shared bool   `json:"shared,omitempty"`
-	Source string `json:"source"`
+	// Revision is the saved version this is (1, 2, ...; 0: unknown).
+	Revision int    `json:"revision,omitempty"`
+	Source   string `json:"source"`
 }
 
 // EncodeStored is the stored form of an uploaded plan. A plan nobody owns
 // is kept as its bare YAML source, as before accounts existed.
 func EncodeStored(st Stored) []byte {
-	if st.Owner == "" {
+	if st.Owner == "" && st.Revision == 0 {
 		return []byte(st.Source)
 	}
 	b, _ := json.Marshal(st)

@@ -220,7 +220,7 @@ func (s *State) applyCreated(ev *Event) Changes {
 	s.RoomID, s.Code, s.KeyHash, s.PresenterKeyHash = c.Room, c.Code, c.KeyHash, c.PresenterKeyHash
 	s.Plan = c.Plan
 	s.CreatedAt, s.ExpiresAt = ev.At, c.ExpiresAt
-	s.MaxParticipants, s.ForgetAfterReport = c.MaxParticipants, c.ForgetAfterReport
+	s.MaxParticipants, s.ForgetAfterReport, s.PlanRevision = c.MaxParticipants, c.ForgetAfterReport, c.PlanRevision
 	s.Event, s.Name, s.LastAt = c.Event, c.Name, ev.At
 	if s.MaxParticipants <= 0 {
 		s.MaxParticipants = DefaultMaxParticipants

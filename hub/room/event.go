@@ -189,6 +189,10 @@ type Created struct {
 	// the dashboard asks to forget the texts as soon as the ended room's
 	// report has been taken.
 	ForgetAfterReport bool `json:"forget_after_report,omitempty"`
+	// PlanRevision is the saved version of the plan the room was started
+	// from; editing the plan later never changes the room, which keeps
+	// its own copy.
+	PlanRevision int `json:"plan_revision,omitempty"`
 }
 
 // Joined adds a participant. TokenHash is the SHA-256 of the participant

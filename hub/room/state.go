@@ -35,6 +35,8 @@ type State struct {
 	// ForgetAfterReport: the room was created to forget its texts once
 	// its report is taken (Created.ForgetAfterReport).
 	ForgetAfterReport bool
+	// PlanRevision is the plan's saved version the room started from.
+	PlanRevision int
 	// Event and Name place the room in a conference event.
 	Event string
 	Name  string

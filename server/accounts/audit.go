@@ -53,6 +53,7 @@ const (
 	ActEventDeleted  = "event_deleted"
 	ActPlanUploaded  = "plan_uploaded"
 	ActPlanShared    = "plan_shared"
+	ActPlanDeleted   = "plan_deleted"
 	ActOrgChanged    = "settings_changed"
 )
 

@@ -105,7 +105,9 @@ func (in *Instance) uploaded(plans *plan.Catalog, id string, src []byte) {
 		in.logger.Warn("stored plan is not valid; skipping it", "plan", id, "err", err)
 		return
 	}
-	if err := plans.AddOwned(p, plan.SourceUpload, st.Owner, st.Shared); err != nil {
+	if err := plans.AddOwned(p, plan.SourceUpload, st.Owner, st.Shared); err == nil {
+		plans.SetRevision(id, st.Revision)
+	} else {
 		in.logger.Warn("stored plan not added", "plan", id, "err", err)
 	}
 }
@@ -161,6 +163,14 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 	if err != nil {
 		return nil, fmt.Errorf("open plan store: %w", err)
 	}
+	revisions, err := natslog.OpenRevisions(ctx, store, cfg.Replicas)
+	if err != nil {
+		return nil, fmt.Errorf("open plan versions: %w", err)
+	}
+	media, err := natslog.OpenMedia(ctx, store, cfg.Replicas)
+	if err != nil {
+		return nil, fmt.Errorf("open plan images: %w", err)
+	}
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	in.stopWatch = stopWatch
 	if err := planStore.Watch(watchCtx, func(id string, src []byte) {
@@ -207,7 +217,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*Instance, err
 	in.hub = hub.New(hcfg, store, store, store, hub.NewMetrics(in.registry), logger)
 
 	srv, err := server.New(cfg.Server, server.Deps{
-		Hub: in.hub, Plans: plans, PlanStore: planStore, Ready: func(ctx context.Context) error {
+		Hub: in.hub, Plans: plans, PlanStore: planStore, PlanRevisions: revisions, Media: media, Ready: func(ctx context.Context) error {
 			if err := store.Ready(ctx); err != nil {
 				return err
 			}

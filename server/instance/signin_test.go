@@ -324,6 +324,14 @@ func TestSingleSignOnAcrossThreeInstances(t *testing.T) {
 	if _, body := kari.call("GET", c.URL()+"/api/plans", nil, false); !strings.Contains(string(body), "karis-plan") {
 		t.Fatal("the owner's plan list lacks her plan")
 	}
+	for _, try := range []struct{ method, path string }{{"GET", "/edit"}, {"GET", "/revisions"}, {"GET", "/yaml"}, {"POST", "/revisions"}, {"DELETE", ""}, {"POST", "/images"}} {
+		if code, _ := ola.call(try.method, b.URL()+"/api/plans/karis-plan"+try.path, map[string]any{"base": 0}, true); code != http.StatusNotFound {
+			t.Errorf("another facilitator: %s %s on a private plan: %d, want 404", try.method, try.path, code)
+		}
+	}
+	if code, _ := kari.call("GET", b.URL()+"/api/plans/karis-plan/edit", nil, false); code != 200 {
+		t.Errorf("the owner opens her plan in the editor: %d", code)
+	}
 
 	// Shared as observer: Ola watches and cannot act or export.
 	if code, body := kari.call("POST", a.URL()+"/api/rooms/"+r.Room+"/members", map[string]string{"email": "ola@skole.example", "part": "observer"}, true); code != http.StatusNoContent {
