@@ -131,7 +131,7 @@ func TestTranslationsComplete(t *testing.T) {
 		"source.":   {"builtin", "dir", "upload", "mine", "shared"},
 		"audit.": {"sign_in", "sign_in_failed", "sign_out", "session_revoked", "first_admin_created", "user_invited", "user_created", "user_changed",
 			"room_created", "room_shared", "room_unshared", "room_ended", "room_exported", "room_forgotten", "room_deleted",
-			"event_created", "event_closed", "event_exported", "event_deleted", "plan_uploaded", "plan_shared", "settings_changed"},
+			"event_created", "event_closed", "event_exported", "event_deleted", "plan_uploaded", "plan_shared", "plan_deleted", "settings_changed"},
 		"part.":         {"owner", "cofacilitator", "observer", "safeguarding"},
 		"role.":         {"admin", "facilitator"},
 		"signin.error_": {"unknown", "unavailable", "expired", "cancelled", "not_allowed", "failed", "no_account"},

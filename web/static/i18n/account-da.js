@@ -110,6 +110,7 @@ export default {
   'audit.event_exported': 'Arrangementsrapport hentet',
   'audit.event_deleted': 'Arrangement slettet',
   'audit.plan_uploaded': 'Plan uploadet',
+  'audit.plan_deleted': 'Plan slettet',
   'audit.plan_shared': 'Deling af plan ændret',
 
   'part.owner': 'Ejer',

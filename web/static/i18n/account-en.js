@@ -110,6 +110,7 @@ export default {
   'audit.event_exported': 'Event report downloaded',
   'audit.event_deleted': 'Event deleted',
   'audit.plan_uploaded': 'Plan uploaded',
+  'audit.plan_deleted': 'Plan deleted',
   'audit.plan_shared': 'Plan sharing changed',
 
   'part.owner': 'Owner',

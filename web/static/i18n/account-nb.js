@@ -110,6 +110,7 @@ export default {
   'audit.event_exported': 'Arrangementsrapport lastet ned',
   'audit.event_deleted': 'Arrangement slettet',
   'audit.plan_uploaded': 'Plan lastet opp',
+  'audit.plan_deleted': 'Plan slettet',
   'audit.plan_shared': 'Deling av plan endret',
 
   'part.owner': 'Eier',
