@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -39,7 +38,7 @@ type signedIn struct {
 func (s *Server) guard() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		unsafe := c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Request.Method != http.MethodOptions
-		if unsafe && !s.sameOrigin(c.Request) {
+		if unsafe && !s.checkOrigin(c.Request) {
 			s.fail(c, wire.Errorf(wire.CodeNotAllowed, "requests from other sites are refused"))
 			return
 		}
@@ -65,21 +64,6 @@ func (s *Server) guard() gin.HandlerFunc {
 		c.Set(ctxSignedIn, &signedIn{ses: ses, user: user})
 		c.Next()
 	}
-}
-
-// sameOrigin reports whether a request's Origin, when it has one, is this
-// server or an allowed origin.
-func (s *Server) sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		// Not a browser, or an old one that sends none on same-site calls.
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	return strings.EqualFold(u.Host, r.Host) || s.origins[strings.ToLower(u.Scheme+"://"+u.Host)]
 }
 
 // who returns the request's signed-in user, or nil.

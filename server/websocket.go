@@ -61,8 +61,9 @@ func (s *Server) handleWebsocket(c *gin.Context) {
 }
 
 // checkOrigin allows browsers on this server's own host or an allowed
-// origin. Clients that send no Origin (not browsers) are allowed: the
-// check exists to stop other web pages from using a visitor's browser.
+// origin, for websockets and state-changing API calls. Clients that send
+// no Origin (not browsers) are allowed: the check exists to stop other
+// web pages from using a visitor's browser.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {

@@ -20,17 +20,24 @@ type Plans struct {
 
 // OpenPlans creates or opens the plans bucket.
 func OpenPlans(ctx context.Context, s *Store, replicas int) (*Plans, error) {
-	if replicas <= 0 {
-		replicas = 1
-	}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: PlansBucket, Description: "Stoppunkt uploaded session plans (YAML)", History: 1,
-		Storage: jetstream.FileStorage, Replicas: replicas, MaxValueSize: 512 << 10,
-	})
+	kv, err := s.planBucket(ctx, PlansBucket, "Stoppunkt uploaded session plans (YAML)", replicas)
 	if err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", PlansBucket, err)
+		return nil, err
 	}
 	return &Plans{kv: kv}, nil
+}
+
+// planBucket creates or opens a bucket of plans: no history, values up to
+// 512 KiB, on files.
+func (s *Store) planBucket(ctx context.Context, name, desc string, replicas int) (jetstream.KeyValue, error) {
+	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: name, Description: desc, History: 1,
+		Storage: jetstream.FileStorage, Replicas: max(replicas, 1), MaxValueSize: 512 << 10,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", name, err)
+	}
+	return kv, nil
 }
 
 // Save stores a plan's source under its id.

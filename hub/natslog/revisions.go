@@ -53,15 +53,9 @@ type Revisions struct {
 
 // OpenRevisions creates or opens the revisions bucket.
 func OpenRevisions(ctx context.Context, s *Store, replicas int) (*Revisions, error) {
-	if replicas <= 0 {
-		replicas = 1
-	}
-	kv, err := s.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket: RevisionsBucket, Description: "Stoppunkt plan versions", History: 1,
-		Storage: jetstream.FileStorage, Replicas: replicas, MaxValueSize: 512 << 10,
-	})
+	kv, err := s.planBucket(ctx, RevisionsBucket, "Stoppunkt plan versions", replicas)
 	if err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", RevisionsBucket, err)
+		return nil, err
 	}
 	return &Revisions{kv: kv}, nil
 }

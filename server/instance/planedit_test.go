@@ -19,38 +19,26 @@ type planJSON map[string]any
 
 func getJSON(t *testing.T, url string, out any) int {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, body := get(t, url)
 	if out != nil {
-		_ = json.Unmarshal(b, out)
+		_ = json.Unmarshal([]byte(body), out)
 	}
-	return resp.StatusCode
+	return code
 }
 
+// postJSON2 posts body as JSON (or bytes as they are) and decodes the
+// answer into out.
 func postJSON2(t *testing.T, url string, body any, out any) (int, string) {
 	t.Helper()
-	var r io.Reader
-	switch b := body.(type) {
-	case []byte:
-		r = bytes.NewReader(b)
-	default:
-		j, _ := json.Marshal(body)
-		r = bytes.NewReader(j)
+	raw, ok := body.([]byte)
+	if !ok {
+		raw, _ = json.Marshal(body)
 	}
-	resp, err := http.Post(url, "application/json", r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, answer := post(t, url, string(raw), nil)
 	if out != nil {
-		_ = json.Unmarshal(b, out)
+		_ = json.Unmarshal([]byte(answer), out)
 	}
-	return resp.StatusCode, string(b)
+	return code, answer
 }
 
 // sameJSON reports whether two values marshal to the same JSON.
@@ -320,13 +308,7 @@ func mustDecodeHex(s string) []byte {
 
 func upload(t *testing.T, url, ctype string, data []byte) (int, string) {
 	t.Helper()
-	resp, err := http.Post(url, ctype, bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return post(t, url, string(data), map[string]string{"Content-Type": ctype})
 }
 
 // TestPlanImages: an image uploaded for a plan is stored in the object
