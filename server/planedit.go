@@ -58,8 +58,13 @@ func (s *Server) editor(c *gin.Context, id string) (user *accounts.User, ok bool
 		return nil, false
 	}
 	owner, _ := s.deps.Plans.Owner(id)
-	if head, _, err := s.deps.PlanRevisions.Head(c.Request.Context(), id); err == nil {
+	head, _, err := s.deps.PlanRevisions.Head(c.Request.Context(), id)
+	if err == nil {
 		owner = head.Owner
+	}
+	if _, found := s.deps.Plans.Source(id); !found && head == nil {
+		// A new plan: whoever saves it first owns it.
+		return user, true
 	}
 	me := ""
 	if user != nil {
@@ -404,4 +409,36 @@ func (s *Server) handlePlanCopy(c *gin.Context) {
 		return
 	}
 	s.saveVersion(c, &p, nil, 0, user, false, http.StatusCreated)
+}
+
+// handlePlanFields tells an editor what a plan may hold: the step kinds,
+// the languages, and every step field with its type and kinds.
+func (s *Server) handlePlanFields(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.JSON(http.StatusOK, gin.H{"kinds": plan.Kinds, "languages": plan.Languages, "step_fields": plan.StepFields(),
+		"max_image_bytes": MaxImageBytes})
+}
+
+// handlePlanValidate checks a plan as the editor has it, without saving:
+// its problems, each with the field it is about.
+func (s *Server) handlePlanValidate(c *gin.Context) {
+	if _, ok := s.creator(c); !ok {
+		s.fail(c, s.creatorError("editing plans"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxEditBytes+1))
+	if err != nil || len(body) > maxEditBytes {
+		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxEditBytes>>10))
+		return
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(body, &p); err != nil {
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "the plan has a field that plans do not have: %v", err))
+		return
+	}
+	problems := p.Validate()
+	if problems == nil {
+		problems = []plan.Problem{}
+	}
+	c.JSON(http.StatusOK, gin.H{"problems": problems})
 }

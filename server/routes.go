@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	api.GET("/my/rooms", s.handleMyRooms)
 	api.GET("/plans", s.handlePlanList)
 	api.GET("/plans/:id", s.handlePlanGet)
+	api.GET("/plan-fields", s.handlePlanFields)
+	api.POST("/plan-validate", s.handlePlanValidate)
 	api.POST("/plans", s.handlePlanUpload)
 	api.POST("/plans/:id/share", s.handlePlanShare)
 	api.GET("/plans/:id/yaml", s.handlePlanYAML)

@@ -46,6 +46,8 @@ func (s *Server) staticRoutes() {
 	s.getAndHead("/new", page("new.html"))
 	s.getAndHead("/signin", page("signin.html"))
 	s.getAndHead("/account", page("account.html"))
+	s.getAndHead("/plans", page("plans.html"))
+	s.getAndHead("/plans/:id/edit", page("plan-edit.html"))
 	s.getAndHead("/accessibility", page("accessibility.html"))
 	s.getAndHead("/f/:room", page("facilitator.html"))
 	s.getAndHead("/p/:room", page("presenter.html"))

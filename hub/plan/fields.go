@@ -58,6 +58,25 @@ var stepFields = []fieldSpec{
 	{"max_length", typeInt, []Kind{KindOpen, KindBreakout, KindClosing}, func(s *Step) any { return &s.MaxLength }},
 }
 
+// FieldInfo describes a step field for an editor: its name in the plan
+// file, its type ("text", "int", "bool", "duration" or "list") and the
+// kinds of step that have it (none: every kind).
+type FieldInfo struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Kinds []Kind `json:"kinds,omitempty"`
+}
+
+// StepFields lists every step field in the order a plan file has them.
+func StepFields() []FieldInfo {
+	names := map[valueType]string{typeString: "text", typeInt: "int", typeBool: "bool", typeDuration: "duration", typeList: "list"}
+	out := make([]FieldInfo, len(stepFields))
+	for i, f := range stepFields {
+		out[i] = FieldInfo{Name: f.name, Type: names[f.typ], Kinds: f.kinds}
+	}
+	return out
+}
+
 // planFields are the top-level fields of a plan file, in order.
 var planFields = []string{"id", "title", "language", "duration", "audience", "description", "questions", "steps"}
 

@@ -3,6 +3,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -293,7 +294,7 @@ func TestParseOversize(t *testing.T) {
 		t.Fatalf("Parse error = %v, want one problem", err)
 	}
 	want := Problem{File: "big.yaml", Message: fmt.Sprintf("the file is %d KiB; a plan file can be at most 256 KiB", (len(data)+1023)/1024)}
-	if ve.Problems[0] != want {
+	if !reflect.DeepEqual(ve.Problems[0], want) {
 		t.Errorf("problem = %#v, want %#v", ve.Problems[0], want)
 	}
 	if ve.Problems[0].Line != 0 || ve.Problems[0].String() != "big.yaml: "+want.Message {

@@ -252,6 +252,11 @@ type Problem struct {
 	Field string `json:"field,omitempty"`
 	// Message is an English sentence a facilitator can act on.
 	Message string `json:"message"`
+	// Code names the rule broken, for an editor to word in its reader's
+	// language with Params (such as "too_long" with {"max": 200}); empty
+	// for problems that only have a Message (a YAML syntax error).
+	Code   string         `json:"code,omitempty"`
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // String formats the problem as "file:line:col: field: message", leaving out

@@ -263,12 +263,12 @@ func TestValidateBuiltInGo(t *testing.T) {
 	}}
 	got := p.Validate()
 	want := []Problem{
-		{Field: "steps[0].id", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
-		{Field: "steps[0].scale_max", Message: "scale_max (0) must be greater than scale_min (0)"},
-		{Field: "steps[1].id", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
-		{Field: "steps[1].max_length", Message: "max_length must be between 10 and 2000, not 0"},
-		{Field: "steps[2].id", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
-		{Field: "steps[2].group_size", Message: "field group_size is not used by a poll step"},
+		{Field: "steps[0].id", Code: "required", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
+		{Field: "steps[0].scale_max", Code: "scale_order", Message: "scale_max (0) must be greater than scale_min (0)"},
+		{Field: "steps[1].id", Code: "required", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
+		{Field: "steps[1].max_length", Code: "range", Params: map[string]any{"min": 10, "max": 2000}, Message: "max_length must be between 10 and 2000, not 0"},
+		{Field: "steps[2].id", Code: "required", Message: "a step needs an id (a plan file gives s1, s2, ... by position)"},
+		{Field: "steps[2].group_size", Code: "not_used", Message: "field group_size is not used by a poll step"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Validate:\n got %v\nwant %v", got, want)
@@ -281,7 +281,8 @@ func TestValidateBuiltInGo(t *testing.T) {
 	if p.Steps[0].ScaleMin != 1 || p.Steps[0].ScaleMax != 5 || p.Steps[1].MaxLength != 500 || p.Steps[2].ID != "s3" {
 		t.Errorf("ApplyDefaults: %+v", p.Steps)
 	}
-	if (&Plan{}).Validate()[0] != (Problem{Field: "id", Message: `a plan needs an id: 3 to 64 characters of a-z, 0-9 and "-", such as vold-i-skolen`}) {
+	if got := (&Plan{}).Validate()[0]; got.Field != "id" || got.Code != "required" ||
+		got.Message != `a plan needs an id: 3 to 64 characters of a-z, 0-9 and "-", such as vold-i-skolen` {
 		t.Errorf("empty plan: %v", (&Plan{}).Validate())
 	}
 }

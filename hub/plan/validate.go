@@ -57,26 +57,28 @@ type validator struct {
 	problems []Problem
 }
 
-func (v *validator) add(field, format string, args ...any) {
-	v.problems = append(v.problems, Problem{Field: field, Message: fmt.Sprintf(format, args...)})
+// addc adds a problem with its code and parameters, which an editor
+// words in its reader's language (Problem.Code).
+func (v *validator) addc(field, code string, params map[string]any, format string, args ...any) {
+	v.problems = append(v.problems, Problem{Field: field, Code: code, Params: params, Message: fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) plan(p *Plan) {
 	switch {
 	case p.ID == "":
-		v.add("id", `a plan needs an id: 3 to 64 characters of a-z, 0-9 and "-", such as vold-i-skolen`)
+		v.addc("id", "required", nil, `a plan needs an id: 3 to 64 characters of a-z, 0-9 and "-", such as vold-i-skolen`)
 	case !validSlug(p.ID, 3, 64):
-		v.add("id", `%q is not a valid plan id: use 3 to 64 characters of a-z, 0-9 and "-"`, p.ID)
+		v.addc("id", "plan_id", nil, `%q is not a valid plan id: use 3 to 64 characters of a-z, 0-9 and "-"`, p.ID)
 	}
 	v.text("title", "title", p.Title, "a plan needs a title", MaxTitleLength, true)
 	switch {
 	case p.Language == "":
-		v.add("language", "a plan needs a language: one of %s", langList)
+		v.addc("language", "required", nil, "a plan needs a language: one of %s", langList)
 	case !slices.Contains(Languages, p.Language):
-		v.add("language", "unknown language %q: use one of %s", p.Language, langList)
+		v.addc("language", "language", nil, "unknown language %q: use one of %s", p.Language, langList)
 	}
 	if p.Duration == 0 {
-		v.add("duration", "a plan needs a duration: the expected total, such as 45m")
+		v.addc("duration", "required", nil, "a plan needs a duration: the expected total, such as 45m")
 	} else {
 		v.duration("duration", "the plan's duration", p.Duration, minPlanDuration, maxPlanDuration)
 	}
@@ -85,9 +87,9 @@ func (v *validator) plan(p *Plan) {
 
 	switch {
 	case len(p.Steps) == 0:
-		v.add("steps", "a plan needs at least one step")
+		v.addc("steps", "no_steps", nil, "a plan needs at least one step")
 	case len(p.Steps) > MaxSteps:
-		v.add("steps", "a plan can have at most %d steps; this one has %d", MaxSteps, len(p.Steps))
+		v.addc("steps", "too_many", map[string]any{"max": MaxSteps}, "a plan can have at most %d steps; this one has %d", MaxSteps, len(p.Steps))
 	}
 	first := make(map[string]int, len(p.Steps))
 	for i := range p.Steps {
@@ -106,7 +108,7 @@ func (v *validator) plan(p *Plan) {
 		if defaultIDRE.MatchString(s.ID) {
 			hint = " (a step without an id gets s1, s2, ... by its position)"
 		}
-		v.add(path+".id", "step id %q is already used by steps[%d]%s", s.ID, j, hint)
+		v.addc(path+".id", "duplicate_id", map[string]any{"n": j + 1}, "step id %q is already used by steps[%d]%s", s.ID, j, hint)
 	}
 }
 
@@ -114,20 +116,20 @@ func (v *validator) step(path string, s *Step) {
 	field := func(name string) string { return path + "." + name }
 	switch {
 	case s.Kind == "":
-		v.add(field("kind"), "a step needs a kind: one of %s", kindList)
+		v.addc(field("kind"), "required", nil, "a step needs a kind: one of %s", kindList)
 	case !s.Kind.Valid():
-		v.add(field("kind"), "unknown kind %q: use one of %s", s.Kind, kindList)
+		v.addc(field("kind"), "kind", nil, "unknown kind %q: use one of %s", s.Kind, kindList)
 	}
 	switch {
 	case s.ID == "":
-		v.add(field("id"), "a step needs an id (a plan file gives s1, s2, ... by position)")
+		v.addc(field("id"), "required", nil, "a step needs an id (a plan file gives s1, s2, ... by position)")
 	case !validSlug(s.ID, 1, 64):
-		v.add(field("id"), `%q is not a valid step id: use 1 to 64 characters of a-z, 0-9 and "-"`, s.ID)
+		v.addc(field("id"), "step_id", nil, `%q is not a valid step id: use 1 to 64 characters of a-z, 0-9 and "-"`, s.ID)
 	}
 	v.text(field("title"), "title", s.Title, "a step needs a title", MaxTitleLength, true)
 	if v.text(field("body"), "body", s.Body, "", MaxBodyLength, false) {
 		for _, msg := range checkBody(s.Body) {
-			v.add(field("body"), "%s", msg)
+			v.addc(field("body"), "markdown", nil, "%s", msg)
 		}
 	}
 	v.text(field("notes"), "notes", s.Notes, "", MaxNotesLength, false)
@@ -136,32 +138,32 @@ func (v *validator) step(path string, s *Step) {
 	}
 	switch {
 	case s.Timer != "" && !slices.Contains(TimerStarts, s.Timer):
-		v.add(field("timer"), `timer must be "manual" or "auto", not %q`, s.Timer)
+		v.addc(field("timer"), "choice", nil, `timer must be "manual" or "auto", not %q`, s.Timer)
 	case s.Timer == TimerAuto && s.Duration == 0:
-		v.add(field("timer"), `timer "auto" starts the step's countdown when the step opens; give the step a duration too`)
+		v.addc(field("timer"), "timer_duration", nil, `timer "auto" starts the step's countdown when the step opens; give the step a duration too`)
 	}
 	if !s.Kind.Valid() {
 		return
 	}
 	for i := range stepFields {
 		if f := &stepFields[i]; !f.usedBy(s.Kind) && !f.isZero(s) {
-			v.add(field(f.name), "%s", notUsedMessage(f.name, s.Kind))
+			v.addc(field(f.name), "not_used", nil, "%s", notUsedMessage(f.name, s.Kind))
 		}
 	}
 
 	switch s.Kind {
 	case KindScenario:
 		if s.Image != "" && !validImage(s.Image) {
-			v.add(field("image"), "image must be an https:// address or a path starting with / (such as /media/situation-1.jpg), not %q", s.Image)
+			v.addc(field("image"), "image", nil, "image must be an https:// address or a path starting with / (such as /media/situation-1.jpg), not %q", s.Image)
 		}
 		if s.Video != "" && !httpsURL(s.Video) {
-			v.add(field("video"), "video must be an https:// address, not %q", s.Video)
+			v.addc(field("video"), "video", nil, "video must be an https:// address, not %q", s.Video)
 		}
 		switch {
 		case s.Image != "" && strings.TrimSpace(s.Alt) == "":
-			v.add(field("alt"), "an image needs alt text: describe it in alt, for people who cannot see it")
+			v.addc(field("alt"), "required", nil, "an image needs alt text: describe it in alt, for people who cannot see it")
 		case s.Image == "" && s.Alt != "":
-			v.add(field("alt"), "alt describes an image, but this step has no image")
+			v.addc(field("alt"), "alt_without_image", nil, "alt describes an image, but this step has no image")
 		default:
 			v.text(field("alt"), "alt", s.Alt, "", maxAltLength, false)
 		}
@@ -170,9 +172,9 @@ func (v *validator) step(path string, s *Step) {
 	case KindScale:
 		switch {
 		case s.ScaleMax <= s.ScaleMin:
-			v.add(field("scale_max"), "scale_max (%d) must be greater than scale_min (%d)", s.ScaleMax, s.ScaleMin)
+			v.addc(field("scale_max"), "scale_order", nil, "scale_max (%d) must be greater than scale_min (%d)", s.ScaleMax, s.ScaleMin)
 		case s.ScaleMax-s.ScaleMin+1 > maxScalePoints:
-			v.add(field("scale_max"), "a scale can have at most %d points; %d to %d has %d",
+			v.addc(field("scale_max"), "scale_points", map[string]any{"max": maxScalePoints}, "a scale can have at most %d points; %d to %d has %d",
 				maxScalePoints, s.ScaleMin, s.ScaleMax, s.ScaleMax-s.ScaleMin+1)
 		}
 		v.text(field("min_label"), "min_label", s.MinLabel,
@@ -191,7 +193,7 @@ func (v *validator) step(path string, s *Step) {
 		v.between(field("max_length"), "max_length", s.MaxLength, 10, 10000)
 	case KindPlenary:
 		if !slices.Contains(Layouts, s.Layout) {
-			v.add(field("layout"), `layout must be "single" or "side-by-side", not %q`, s.Layout)
+			v.addc(field("layout"), "choice", nil, `layout must be "single" or "side-by-side", not %q`, s.Layout)
 		}
 	case KindActions:
 		v.list(field("prompts"), "prompt", s.Prompts, 0, 10, maxPromptLength, "")
@@ -225,32 +227,33 @@ func article(k Kind) string {
 func (v *validator) text(field, name, value, requiredMsg string, max int, oneLine bool) bool {
 	if strings.TrimSpace(value) == "" {
 		if requiredMsg != "" {
-			v.add(field, "%s", requiredMsg)
+			v.addc(field, "required", nil, "%s", requiredMsg)
 		}
 		return true
 	}
 	if n := utf8.RuneCountInString(value); n > max {
-		v.add(field, "%s is %d characters long; at most %d are allowed", name, n, max)
+		v.addc(field, "too_long", map[string]any{"max": max}, "%s is %d characters long; at most %d are allowed", name, n, max)
 		return false
 	}
 	if oneLine && strings.ContainsAny(value, "\r\n") {
-		v.add(field, "%s must be one line", name)
+		v.addc(field, "one_line", nil, "%s must be one line", name)
 	}
 	return true
 }
 
 func (v *validator) between(field, name string, n, min, max int) {
 	if n < min || n > max {
-		v.add(field, "%s must be between %d and %d, not %d", name, min, max, n)
+		v.addc(field, "range", map[string]any{"min": min, "max": max}, "%s must be between %d and %d, not %d", name, min, max, n)
 	}
 }
 
 func (v *validator) duration(field, what string, d Duration, min, max time.Duration) {
 	switch {
 	case time.Duration(d)%time.Second != 0:
-		v.add(field, "%s is counted in whole seconds, not %s", what, time.Duration(d))
+		v.addc(field, "whole_seconds", nil, "%s is counted in whole seconds, not %s", what, time.Duration(d))
 	case time.Duration(d) < min || time.Duration(d) > max:
-		v.add(field, "%s must be between %s and %s, not %s", what, Duration(min), Duration(max), d)
+		v.addc(field, "duration_range", map[string]any{"min": int(min / time.Second), "max": int(max / time.Second)},
+			"%s must be between %s and %s, not %s", what, Duration(min), Duration(max), d)
 	}
 }
 
@@ -259,9 +262,9 @@ func (v *validator) duration(field, what string, d Duration, min, max time.Durat
 func (v *validator) list(field, noun string, items []string, min, max, itemMax int, tooFew string) {
 	switch {
 	case len(items) < min:
-		v.add(field, "%s", tooFew)
+		v.addc(field, "too_few", map[string]any{"min": min}, "%s", tooFew)
 	case len(items) > max:
-		v.add(field, "at most %d %ss are allowed; this list has %d", max, noun, len(items))
+		v.addc(field, "too_many", map[string]any{"max": max}, "at most %d %ss are allowed; this list has %d", max, noun, len(items))
 	}
 	seen := make(map[string]bool, len(items))
 	for i, item := range items {
@@ -271,7 +274,7 @@ func (v *validator) list(field, noun string, items []string, min, max, itemMax i
 		}
 		key := strings.ToLower(strings.TrimSpace(item))
 		if key != "" && seen[key] {
-			v.add(f, "%s %q is listed twice", noun, item)
+			v.addc(f, "listed_twice", map[string]any{"item": item}, "%s %q is listed twice", noun, item)
 		}
 		seen[key] = true
 	}
