@@ -76,6 +76,11 @@ func TestScreensPlanEditor(t *testing.T) {
 	p.press(fmt.Sprintf(`#ed-steps li[data-i="%d"] button`, si))
 	p.wait("step form", `document.querySelector('#step-body')`)
 	setField(p, "#step-body", "Ei elev i 8. klasse forteller at en venn blir slått hjemme.")
+	// The preview shows the step as the big screen and a phone draw it,
+	// and follows the typing.
+	p.wait("preview of the step", `(() => { const s = document.querySelector('#pv-screen').contentDocument, f = document.querySelector('#pv-phone').contentDocument;
+		return s && f && s.querySelector('#stage-title').textContent === `+jsString(sit)+` && s.querySelector('#stage-body').textContent.includes('slått hjemme')
+			&& f.querySelector('#step-title') && f.querySelector('#step-title').textContent === `+jsString(sit)+` && f.querySelector('#step').textContent.includes('slått hjemme'); })()`)
 
 	// An image with alt text: without the text it is a problem.
 	img := filepath.Join(t.TempDir(), "situasjon.png")
@@ -98,6 +103,7 @@ func TestScreensPlanEditor(t *testing.T) {
 	p.wait("poll added", `document.querySelector('#step-kind').value === 'poll'`)
 	setField(p, "#step-title", "Hva gjør du først?")
 	setField(p, "#step-options", "Snakker med eleven\nVarsler rektor\nRinger barnevernet\nVet ikke")
+	p.wait("the poll in the preview", `(() => { const f = document.querySelector('#pv-phone').contentDocument; return f && f.querySelector('#step-title').textContent === 'Hva gjør du først?' && f.querySelector('#step').textContent.includes('Ringer barnevernet'); })()`)
 	// A breakout at the end, then moved up with the keyboard.
 	last := p.str(`String(document.querySelectorAll('#ed-steps li').length - 1)`)
 	p.press(`#ed-steps li[data-i="` + last + `"] button`)

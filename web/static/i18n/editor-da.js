@@ -136,4 +136,7 @@ export default {
   'lib.new_title': "Titel på en ny, tom plan",
   'lib.new': "Begynd på en tom plan",
   'lib.first_step': "Velkommen",
+  'edit.preview': "Forhåndsvisning",
+  'edit.preview_screen': "Storskærmen, på det valgte trin",
+  'edit.preview_phone': "Telefonen, på det valgte trin",
 };

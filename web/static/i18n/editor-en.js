@@ -136,4 +136,7 @@ export default {
   'lib.new_title': "Title of a new, empty plan",
   'lib.new': "Start an empty plan",
   'lib.first_step': "Welcome",
+  'edit.preview': "Preview",
+  'edit.preview_screen': "Big screen, on the chosen step",
+  'edit.preview_phone': "Phone, on the chosen step",
 };

@@ -136,4 +136,7 @@ export default {
   'lib.new_title': "Tittel på en ny, tom plan",
   'lib.new': "Begynn på en tom plan",
   'lib.first_step': "Velkommen",
+  'edit.preview': "Forhåndsvisning",
+  'edit.preview_screen': "Storskjermen, på det valgte steget",
+  'edit.preview_phone': "Telefonen, på det valgte steget",
 };

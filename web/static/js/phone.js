@@ -122,7 +122,8 @@ function start(code, nickname, previewKey = '') {
   app.code = code;
   app.preview = !!previewKey;
   app.outbox = app.preview ? memoryOutbox() : new store.Outbox(code);
-  app.conn = new Conn({
+  // The plan editor's preview feeds frames itself (local-conn.js).
+  app.conn = app.LocalConn ? new app.LocalConn({ onFrame, onState }) : new Conn({
     hello: () => {
       if (previewKey) return { role: 'presenter', code, key: previewKey };
       const token = store.load(store.tokenKey(code));
@@ -241,6 +242,8 @@ function onFrame(f) {
       app.state = { room: d.room, step: d.step, timer: d.timer, results: d.results, you: d.you, group: d.group || null, screen: d.screen, questions: d.questions || null };
       if (app.state.you) app.you = app.state.you.id;
       drawAll();
+      // The editor's preview sends the same step again as it is typed.
+      if (app.LocalConn) app.view.render(false);
       if (d.announcement) app.notice.set(d.announcement);
       drawExtras();
       return;
@@ -433,6 +436,7 @@ async function boot() {
     document.body.classList.add('preview');
     $('#leave').hidden = true;
     notice('join.connecting');
+    if (preview[1] === 'editor') app.LocalConn = (await import('./local-conn.js')).LocalConn;
     start(code, '', decodeURIComponent(preview[1]));
     return;
   }

@@ -33,9 +33,32 @@ function changed() {
 }
 
 async function validate() {
+  refreshPreview();
   const res = await call('POST', '/api/plan-validate', ed.plan);
   ed.problems = res.status === 200 ? res.data.problems || [] : [{ message: t('error.' + (res.data.code || 'internal')) }];
   drawProblems();
+}
+
+// The preview: the real big-screen and phone pages in frames, fed the
+// frames the server makes for the chosen step (local-conn.js).
+const previewWindows = new Set();
+let previewFrames = null;
+
+function postPreview(win) {
+  if (previewFrames) win.postMessage({ stoppunktPreview: previewFrames }, location.origin);
+}
+
+addEventListener('message', (e) => {
+  if (e.origin !== location.origin || !e.data || !e.data.stoppunktPreviewReady) return;
+  previewWindows.add(e.source);
+  postPreview(e.source);
+});
+
+async function refreshPreview() {
+  const res = await call('POST', '/api/plan-preview', { plan: ed.plan, step: ed.sel });
+  if (res.status !== 200) return;
+  previewFrames = res.data.frames;
+  for (const w of previewWindows) postPreview(w);
 }
 
 /** where says where a problem is, in the reader's words: "Step 3 · Options". */
@@ -122,6 +145,7 @@ function select(i) {
   drawSteps();
   drawStep();
   drawProblems();
+  refreshPreview();
 }
 
 function drawStep() {
@@ -288,6 +312,7 @@ async function load() {
   document.title = t('edit.page_title_of', { title: ed.plan.title || '' });
   drawAll();
   loadHistory();
+  refreshPreview();
   return true;
 }
 

@@ -218,12 +218,15 @@ function showPage(n, of) {
 
 async function boot() {
   await init();
-  readKey();
-  if (!key) {
+  // The plan editor's preview feeds frames itself (local-conn.js).
+  const local = location.hash === '#editor';
+  if (!local) readKey();
+  if (!key && !local) {
     gone('dash.badkey_title', 'dash.nokey_text');
     return;
   }
-  conn = new Conn({ hello: () => ({ role: 'presenter', room, key }), onFrame, onState });
+  conn = local ? new (await import('./local-conn.js')).LocalConn({ onFrame, onState })
+    : new Conn({ hello: () => ({ role: 'presenter', room, key }), onFrame, onState });
   countdown = new Countdown($('#screen-timer'), conn);
   notice = new Notice($('#ann'), { maxAge: NOTICE_FOR, now: () => conn.now() });
   fitter = new Fitter($('#stage-content'), showPage);
