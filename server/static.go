@@ -48,6 +48,7 @@ func (s *Server) staticRoutes() {
 	s.getAndHead("/account", page("account.html"))
 	s.getAndHead("/plans", page("plans.html"))
 	s.getAndHead("/plans/:id/edit", page("plan-edit.html"))
+	s.getAndHead("/plans/:id/try", page("plan-try.html"))
 	s.getAndHead("/accessibility", page("accessibility.html"))
 	s.getAndHead("/f/:room", page("facilitator.html"))
 	s.getAndHead("/p/:room", page("presenter.html"))

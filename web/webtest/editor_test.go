@@ -248,3 +248,46 @@ func TestPlanEditorByKeyboard(t *testing.T) {
 		t.Errorf("saved steps: %v", have)
 	}
 }
+
+// TestScreensTryAPlan: "Try it" shows a built-in plan as the big screen
+// and a phone draw it, with no room, stepped with Next and the arrow keys.
+func TestScreensTryAPlan(t *testing.T) {
+	startBrowser(t)
+	t.Logf("screenshots: %s", shotsDir(t))
+	axe := loadAxe(t)
+	in := server(t, nil)
+	for _, sz := range []struct {
+		name string
+		w, h int64
+	}{{"laptop", 1366, 768}, {"projector", 1920, 1080}} {
+		p := newPage(t, "try-"+sz.name, sz.w, sz.h)
+		p.open(in.URL() + "/plans/avvergingsplikten-45/try")
+		both := func(title string) string {
+			return `(() => { const s = document.querySelector('#pv-screen').contentDocument, f = document.querySelector('#pv-phone').contentDocument;
+				return s && f && s.querySelector('#stage-title') && s.querySelector('#stage-title').textContent === ` + jsString(title) +
+				` && f.querySelector('#step-title') && f.querySelector('#step-title').textContent === ` + jsString(title) + `; })()`
+		}
+		p.wait("first step", both("Velkommen"))
+		if !p.bool(`document.querySelector('#try-back').disabled`) {
+			t.Error("Back is offered on the first step")
+		}
+		p.press("#try-next")
+		second := p.str(`document.querySelector('#try-step').textContent.replace(/^.*?: /, '')`)
+		p.wait("second step", both(second))
+		p.run(chromedp.KeyEvent(kb.ArrowRight))
+		third := p.str(`document.querySelector('#try-step').textContent.replace(/^.*?: /, '')`)
+		p.wait("third step by the arrow key", both(third))
+		for _, lang := range []string{"nb", "da", "en"} {
+			setLanguage(p, lang)
+			p.wait("the phone in "+lang, `document.querySelector('#pv-phone').contentDocument.documentElement.lang === `+jsString(lang))
+			p.shot(lang + "-try-" + sz.name)
+			if lang == "da" && !strings.HasPrefix(p.text("#try-title"), "Prøv:") {
+				t.Errorf("the title is not in Danish: %q", p.text("#try-title"))
+			}
+		}
+		noOverflow(t, p, "try "+sz.name, ".try-pace, .try-views, .bar > *")
+		if sz.name == "laptop" {
+			audit(t, p, axe, "try a plan")
+		}
+	}
+}

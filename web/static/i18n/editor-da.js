@@ -139,4 +139,10 @@ export default {
   'edit.preview': "Forhåndsvisning",
   'edit.preview_screen': "Storskærmen, på det valgte trin",
   'edit.preview_phone': "Telefonen, på det valgte trin",
+  'try.page_title': "Prøv en plan – Stoppunkt",
+  'try.title': "Prøv: {title}",
+  'try.intro': "Planen, som storskærmen og en telefon viser den, uden rum og uden deltagere. Gå igennem den med Tilbage og Næste eller piletasterne.",
+  'try.pace': "Gå planen igennem",
+  'lib.try': "Prøv den",
+  'edit.try': "Prøv den",
 };

@@ -139,4 +139,10 @@ export default {
   'edit.preview': "Preview",
   'edit.preview_screen': "Big screen, on the chosen step",
   'edit.preview_phone': "Phone, on the chosen step",
+  'try.page_title': "Try a plan – Stoppunkt",
+  'try.title': "Try: {title}",
+  'try.intro': "The plan as the big screen and a phone show it, with no room and no participants. Step through it with Back and Next, or the arrow keys.",
+  'try.pace': "Step through the plan",
+  'lib.try': "Try it",
+  'edit.try': "Try it",
 };

@@ -139,4 +139,10 @@ export default {
   'edit.preview': "Forhåndsvisning",
   'edit.preview_screen': "Storskjermen, på det valgte steget",
   'edit.preview_phone': "Telefonen, på det valgte steget",
+  'try.page_title': "Prøv en plan – Stoppunkt",
+  'try.title': "Prøv: {title}",
+  'try.intro': "Planen slik storskjermen og en telefon viser den, uten rom og uten deltakere. Gå gjennom den med Tilbake og Neste, eller piltastene.",
+  'try.pace': "Gå gjennom planen",
+  'lib.try': "Prøv den",
+  'edit.try': "Prøv den",
 };

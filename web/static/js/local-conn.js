@@ -3,6 +3,8 @@
 // phone and big-screen pages draw a plan's step with their own code and
 // no room. It sends nothing: every command is refused.
 
+import { LANGUAGES, language, setLanguage } from './i18n.js';
+
 export class LocalConn {
   constructor({ onFrame, onState }) {
     this.onFrame = onFrame;
@@ -20,6 +22,8 @@ export class LocalConn {
   start() {
     addEventListener('message', (e) => {
       if (e.origin !== location.origin || e.source !== parent || !e.data || !Array.isArray(e.data.stoppunktPreview)) return;
+      // The phone's own words follow the embedding page's language.
+      if (e.data.lang && LANGUAGES.includes(e.data.lang) && e.data.lang !== language()) setLanguage(e.data.lang);
       for (const f of e.data.stoppunktPreview) {
         if (f.type === 'welcome') this.offset = (f.data && f.data.server_time ? f.data.server_time : Date.now()) - Date.now();
         this.onFrame(f);

@@ -45,7 +45,7 @@ const previewWindows = new Set();
 let previewFrames = null;
 
 function postPreview(win) {
-  if (previewFrames) win.postMessage({ stoppunktPreview: previewFrames }, location.origin);
+  if (previewFrames) win.postMessage({ stoppunktPreview: previewFrames, lang: language() }, location.origin);
 }
 
 addEventListener('message', (e) => {
@@ -323,6 +323,7 @@ async function boot() {
   ed.fields = (await call('GET', '/api/plan-fields')).data;
   $('#add-kind').append(...ed.fields.kinds.map((k) => h('option', { value: k, text: t('kind.' + k) })));
   $('#btn-yaml').href = `/api/plans/${encodeURIComponent(id)}/yaml`;
+  $('#btn-try').href = `/plans/${encodeURIComponent(id)}/try`;
   $('#btn-yaml').download = id + '.yaml';
   if (!(await load())) return;
   $('#btn-add').addEventListener('click', add);
@@ -334,7 +335,7 @@ async function boot() {
   $('#btn-start').addEventListener('click', start);
   document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && e.key === 's') { e.preventDefault(); save(); } });
   window.addEventListener('beforeunload', (e) => { if (ed.dirty) e.preventDefault(); });
-  onChange(() => { drawAll(); loadHistory(); status(...(ed.status || [])); });
+  onChange(() => { drawAll(); loadHistory(); status(...(ed.status || [])); for (const w of previewWindows) postPreview(w); });
 }
 
 boot();

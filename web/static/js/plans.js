@@ -61,6 +61,7 @@ function row(p) {
       on: { click: () => { copying = copying === p.id ? '' : p.id; draw(); if (copying) $('#copy-title').focus(); } } }),
     h('button', { type: 'button', class: 'secondary', text: t('lib.start'), attrs: { 'aria-describedby': titleId },
       on: { click: (e) => start(p, e.currentTarget) } }),
+    h('a', { class: 'button secondary', href: `/plans/${encodeURIComponent(p.id)}/try`, text: t('lib.try'), attrs: { 'aria-describedby': titleId } }),
     h('a', { class: 'button secondary', href: `/api/plans/${encodeURIComponent(p.id)}/yaml`, download: p.id + '.yaml',
       text: t('new.download_yaml'), attrs: { 'aria-describedby': titleId } }));
   return h('li', { class: 'lib-item', data: { plan: p.id } },
