@@ -156,6 +156,35 @@ func TestScreensPlanEditor(t *testing.T) {
 		t.Error("the reorder was not saved")
 	}
 
+	// What changed from version 1 to 2, step by step.
+	p.wait("versions", `document.querySelector('#cmp-1') && document.querySelector('#cmp-2')`)
+	p.press("#cmp-1")
+	p.press("#cmp-2")
+	p.press("#btn-compare")
+	p.wait("comparison", `document.querySelector('#compare li')`)
+	diff := p.text("#compare")
+	for _, want := range []string{"From version 1 to version 2", fmt.Sprintf("Step %d · Text:", si+1), "added (“Hva gjør du først?”)", "Description of the image"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("the comparison lacks %q:\n%s", want, diff)
+		}
+	}
+	p.shot("en-editor-compare")
+
+	// Markup in a field stays text everywhere.
+	const hostile = `<img src=x onerror="window.pwned=1">Vår plan<script>window.pwned=1</script>`
+	setField(p, "#plan-title", hostile)
+	p.press("#btn-save")
+	p.wait("saved again", `/version 3/.test(document.querySelector('#save-status').textContent)`)
+	for _, where := range []string{base + "/plans", base + "/plans/" + strings.Split(strings.TrimPrefix(editURL, base+"/plans/"), "/")[0] + "/try"} {
+		p.open(where)
+		p.wait("the title as text", `[...document.querySelectorAll('h1, h2')].some((el) => el.textContent.includes(`+jsString(hostile)+`))`)
+		if p.bool(`window.pwned === 1 || !!document.querySelector('main img[src="x"], main script:not([src])')`) {
+			t.Errorf("%s: markup in a plan's title became markup", where)
+		}
+	}
+	p.open(editURL)
+	p.wait("editor again", `document.querySelector('#ed-steps li')`)
+
 	// Start a room from it and run it with three phones.
 	p.press("#btn-start")
 	p.wait("dashboard", `location.pathname.startsWith('/f/') && document.querySelector('#room-code').textContent.length === 6`)

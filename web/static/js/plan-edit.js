@@ -108,8 +108,23 @@ function drawProblems() {
   $('#btn-start').disabled = ed.problems.length > 0;
 }
 
+/** shareControl shares one's own plan with the organisation, or stops. */
+function shareControl() {
+  const input = h('input', { type: 'checkbox', id: 'plan-shared', checked: !!ed.shared });
+  const status = h('p', { class: 'status', attrs: { role: 'status' } });
+  input.addEventListener('change', async () => {
+    const res = await call('POST', `/api/plans/${encodeURIComponent(id)}/share`, { shared: input.checked });
+    if (res.status === 204) { ed.shared = input.checked; status.textContent = t(input.checked ? 'edit.shared' : 'edit.private'); } else {
+      input.checked = !input.checked;
+      status.textContent = t('edit.share_first');
+    }
+  });
+  return h('div', { class: 'field ed-field check' }, input, h('label', { htmlFor: 'plan-shared', text: t('new.upload_share') }), status);
+}
+
 function drawPlanFields() {
   const box = clear($('#plan-fields'));
+  if (ed.me && ed.me.signed_in) box.append(shareControl());
   const p = ed.plan;
   const types = { title: 'text', language: 'text', duration: 'duration', audience: 'text', description: 'text', questions: 'bool' };
   for (const [name, type] of Object.entries(types)) {
@@ -264,12 +279,66 @@ async function save() {
   status('error.' + (res.data.code || 'internal'));
 }
 
+const picked = new Set(); // versions chosen to compare
+
+/** short shows a field's value in a line of a comparison. */
+function short(v) {
+  const s = Array.isArray(v) ? v.join(' / ') : v === undefined || v === null ? '–' : String(v);
+  return s.length > 80 ? s.slice(0, 77) + '…' : s;
+}
+
+/**
+ * differences lists, in the reader's words, how plan b differs from plan
+ * a, step by step: steps matched by their id, added, removed, moved, and
+ * every field that changed.
+ */
+function differences(a, b) {
+  const out = [];
+  for (const f of ['title', 'language', 'duration', 'audience', 'description', 'questions']) {
+    if (JSON.stringify(a[f]) !== JSON.stringify(b[f])) out.push(`${t('edit.plan')} · ${t('field.' + f)}: ${short(a[f])} → ${short(b[f])}`);
+  }
+  const before = new Map((a.steps || []).map((s, i) => [s.id, { s, i }]));
+  (b.steps || []).forEach((s, i) => {
+    const old = before.get(s.id);
+    const where = t('edit.step_n', { n: i + 1 });
+    if (!old) { out.push(`${where}: ${t('edit.diff_added', { title: s.title || '' })}`); return; }
+    before.delete(s.id);
+    if (old.i !== i) out.push(`${where}: ${t('edit.diff_moved', { from: old.i + 1 })}`);
+    for (const k of new Set([...Object.keys(old.s), ...Object.keys(s)])) {
+      if (k === 'id' || JSON.stringify(old.s[k]) === JSON.stringify(s[k])) continue;
+      out.push(`${where} · ${t('field.' + k)}: ${short(old.s[k])} → ${short(s[k])}`);
+    }
+  });
+  for (const { s, i } of before.values()) out.push(`${t('edit.step_n', { n: i + 1 })}: ${t('edit.diff_removed', { title: s.title || '' })}`);
+  return out;
+}
+
+async function compare() {
+  const [x, y] = [...picked].sort((p, q) => p - q);
+  const get = (n) => call('GET', `/api/plans/${encodeURIComponent(id)}/revisions/${n}`);
+  const [ra, rb] = await Promise.all([get(x), get(y)]);
+  const box = clear($('#compare'));
+  if (ra.status !== 200 || rb.status !== 200) { box.append(h('p', { class: 'field-error', text: t('error.internal') })); return; }
+  const diff = differences(ra.data.plan, rb.data.plan);
+  box.append(h('h3', { text: t('edit.compare_title', { a: x, b: y }) }),
+    diff.length ? h('ul', {}, diff.map((d) => h('li', { text: d }))) : h('p', { text: t('edit.diff_same') }));
+}
+
 async function loadHistory() {
   const res = await call('GET', `/api/plans/${encodeURIComponent(id)}/revisions`);
   const list = clear($('#history'));
   const fmt = new Intl.DateTimeFormat(language() === 'en' ? 'en-GB' : language(), { dateStyle: 'short', timeStyle: 'short' });
   for (const r of (res.data.revisions || []).slice(0, 20)) {
-    list.append(h('li', {},
+    const cid = 'cmp-' + r.n;
+    const pick = h('input', { type: 'checkbox', id: cid, checked: picked.has(r.n),
+      attrs: { 'aria-label': t('edit.compare_pick', { n: r.n }) },
+      on: { change: (e) => {
+        if (e.target.checked) picked.add(r.n); else picked.delete(r.n);
+        while (picked.size > 2) picked.delete([...picked][0]);
+        for (const c of document.querySelectorAll('#history input[type=checkbox]')) c.checked = picked.has(Number(c.id.slice(4)));
+        $('#btn-compare').disabled = picked.size !== 2;
+      } } });
+    list.append(h('li', {}, pick,
       h('span', { text: t('edit.version', { n: r.n }) + ' · ' + fmt.format(new Date(r.saved)) + (r.by_name ? ' · ' + r.by_name : '') }),
       r.draft ? h('span', { class: 'badge danger', text: t('edit.draft') }) : null,
       r.n === ed.revision ? h('span', { class: 'badge ok', text: t('edit.current') }) : h('button', { type: 'button', class: 'link-button',
@@ -307,7 +376,7 @@ async function load() {
       h('p', {}, h('a', { href: '/plans', text: t('lib.title') })));
     return false;
   }
-  Object.assign(ed, { plan: res.data.plan, base: res.data.base, revision: res.data.revision, problems: res.data.problems || [], dirty: false });
+  Object.assign(ed, { plan: res.data.plan, base: res.data.base, revision: res.data.revision, problems: res.data.problems || [], dirty: false, shared: res.data.shared });
   if (!Array.isArray(ed.plan.steps) || !ed.plan.steps.length) ed.plan.steps = [{ kind: 'info', id: 'info-1', title: '' }];
   document.title = t('edit.page_title_of', { title: ed.plan.title || '' });
   drawAll();
@@ -318,7 +387,7 @@ async function load() {
 
 async function boot() {
   await init();
-  await whoami();
+  ed.me = await whoami();
   drawAccountBar();
   ed.fields = (await call('GET', '/api/plan-fields')).data;
   $('#add-kind').append(...ed.fields.kinds.map((k) => h('option', { value: k, text: t('kind.' + k) })));
@@ -333,6 +402,7 @@ async function boot() {
   $('#btn-del').addEventListener('click', remove);
   $('#btn-save').addEventListener('click', save);
   $('#btn-start').addEventListener('click', start);
+  $('#btn-compare').addEventListener('click', compare);
   document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && e.key === 's') { e.preventDefault(); save(); } });
   window.addEventListener('beforeunload', (e) => { if (ed.dirty) e.preventDefault(); });
   onChange(() => { drawAll(); loadHistory(); status(...(ed.status || [])); for (const w of previewWindows) postPreview(w); });
