@@ -442,3 +442,29 @@ func (s *Server) handlePlanValidate(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"problems": problems})
 }
+
+// handlePlanParse reads a YAML plan file into the plan the editor holds,
+// without saving it: {"plan": {…}, "problems": […]}; a file that is not a
+// plan at all (YAML syntax, unknown fields) is 422 with its problems,
+// each with its line.
+func (s *Server) handlePlanParse(c *gin.Context) {
+	if _, ok := s.creator(c); !ok {
+		s.fail(c, s.creatorError("editing plans"))
+		return
+	}
+	src, err := io.ReadAll(io.LimitReader(c.Request.Body, maxPlanBytes+1))
+	if err != nil || len(src) > maxPlanBytes {
+		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxPlanBytes>>10))
+		return
+	}
+	p, err := plan.ParseDraft("upload.yaml", src)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	problems := p.Validate()
+	if problems == nil {
+		problems = []plan.Problem{}
+	}
+	c.JSON(http.StatusOK, gin.H{"plan": p, "problems": problems})
+}

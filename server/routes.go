@@ -36,6 +36,7 @@ func (s *Server) routes() {
 	api.GET("/plan-fields", s.handlePlanFields)
 	api.POST("/plan-validate", s.handlePlanValidate)
 	api.POST("/plan-preview", s.handlePlanPreview)
+	api.POST("/plan-parse", s.handlePlanParse)
 	api.POST("/plans", s.handlePlanUpload)
 	api.POST("/plans/:id/share", s.handlePlanShare)
 	api.GET("/plans/:id/yaml", s.handlePlanYAML)

@@ -53,6 +53,28 @@ func Parse(file string, data []byte) (*Plan, error) {
 	return p, nil
 }
 
+// ParseDraft reads a plan file for an editor: like Parse, but a file that
+// reads as a plan and only breaks the validation rules comes back without
+// an error, so that its problems (Validate) can be fixed in the editor. A
+// file that cannot be read as a plan (its YAML, a field plans do not have,
+// a value of the wrong type) is an error with its problems, as from Parse.
+func ParseDraft(file string, data []byte) (*Plan, error) {
+	if len(data) > MaxFileSize {
+		return Parse(file, data)
+	}
+	ps := &parser{file: file, pos: make(map[string]position), bad: make(map[string]bool)}
+	root := ps.document(data)
+	if root == nil {
+		return nil, &ValidationError{Problems: ps.problems}
+	}
+	p := ps.plan(root)
+	if len(ps.problems) > 0 {
+		return nil, &ValidationError{Problems: ps.problems}
+	}
+	p.Source = bytes.Clone(data)
+	return p, nil
+}
+
 // maxProblems is the most problems Parse reports for one file; a file with
 // more is not worth reading problem by problem.
 const maxProblems = 100

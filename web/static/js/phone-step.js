@@ -83,7 +83,8 @@ export class StepView {
     this.countdown.update(this.s.timer, st.index);
     if (isNew) {
       announce(t('step.announce', { n: st.index + 1, total: this.total(), title: c.title }));
-      if (hadFocus || document.activeElement === document.body) title.focus({ preventScroll: false });
+      // A preview in another page's frame never takes that page's focus.
+      if (!this.app.preview && (hadFocus || document.activeElement === document.body)) title.focus({ preventScroll: false });
       window.scrollTo(0, 0);
     }
   }

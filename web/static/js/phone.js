@@ -115,7 +115,7 @@ function notice(titleKey, textKey, next = '') {
   btn.hidden = !next;
   btn.dataset.next = next;
   btn.textContent = t(next === 'start' ? 'notice.start' : 'notice.again');
-  $('#notice-title').focus();
+  if (!app.preview) $('#notice-title').focus();
 }
 
 function start(code, nickname, previewKey = '') {
@@ -434,6 +434,7 @@ async function boot() {
   const preview = /(?:^#|&)preview=([^&]+)/.exec(location.hash);
   if (code && validCode(code) && preview) {
     document.body.classList.add('preview');
+    app.preview = true;
     $('#leave').hidden = true;
     notice('join.connecting');
     if (preview[1] === 'editor') app.LocalConn = (await import('./local-conn.js')).LocalConn;

@@ -7,6 +7,8 @@ import { t, has } from './i18n.js';
 
 // Fields written as long text; the rest of the text fields are one line.
 const LONG = new Set(['body', 'notes', 'description', 'prompt']);
+// Long text fields written in Markdown, which get a formatting bar.
+const MARKDOWN = new Set(['body', 'notes']);
 // Fields with a fixed set of values.
 const CHOICES = { timer: ['manual', 'auto'], layout: ['single', 'side-by-side'], language: ['nb', 'nn', 'da', 'sv', 'en'] };
 
@@ -42,17 +44,54 @@ export function control(scope, name, type, obj, change, opts = {}) {
       on: { input: (e) => change(e.target.value.split('\n').map((x) => x.trim()).filter((x) => x !== '')) } });
   } else if (LONG.has(name)) {
     input = h('textarea', { id, rows: name === 'body' ? 6 : 3, value: v || '', on: { input: (e) => change(e.target.value || undefined) } });
+    if (MARKDOWN.has(name)) opts = { ...opts, extra: [formatBar(input, change, name), opts.extra || null] };
   } else {
     input = h('input', { id, value: v || '', on: { input: (e) => change(e.target.value || undefined) } });
   }
   if (input.tagName !== 'FIELDSET') input.setAttribute('aria-describedby', described);
   const label = h('label', { htmlFor: id, text: t('field.' + name) });
+  const bar = opts.extra && Array.isArray(opts.extra) ? opts.extra[0] : null;
   const wrap = h('div', { class: 'field ed-field' + (type === 'bool' ? ' check' : ''), data: { field: name } },
-    type === 'bool' ? [input, label] : [label, input],
+    type === 'bool' ? [input, label] : [label, bar, input],
     has(hintKey) ? h('p', { id: hintId, class: 'hint', text: t(hintKey) }) : null,
-    opts.extra || null,
+    Array.isArray(opts.extra) ? opts.extra[1] : opts.extra || null,
     h('p', { id: errId, class: 'field-error problem', hidden: true }));
   return wrap;
+}
+
+/**
+ * formatBar puts Markdown around the selected text of a textarea (or a
+ * word to replace, when nothing is selected): bold, italic, a list, a
+ * link. Ctrl+B and Ctrl+I do the same from the keyboard.
+ */
+function formatBar(area, change, name) {
+  const done = () => { area.focus(); change(area.value || undefined); };
+  const around = (before, after, placeholder) => {
+    const { selectionStart: a, selectionEnd: b, value: v } = area;
+    const sel = v.slice(a, b) || placeholder;
+    area.value = v.slice(0, a) + before + sel + after + v.slice(b);
+    area.setSelectionRange(a + before.length, a + before.length + sel.length);
+    done();
+  };
+  const list = () => {
+    const { selectionStart: a, selectionEnd: b, value: v } = area;
+    const start = v.lastIndexOf('\n', a - 1) + 1;
+    const lines = v.slice(start, b).split('\n').map((l) => (l.startsWith('- ') ? l : '- ' + l));
+    area.value = v.slice(0, start) + lines.join('\n') + v.slice(b);
+    done();
+  };
+  area.addEventListener('keydown', (e) => {
+    if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+    if (e.key === 'b') { e.preventDefault(); around('**', '**', t('edit.fmt_text')); }
+    if (e.key === 'i') { e.preventDefault(); around('*', '*', t('edit.fmt_text')); }
+  });
+  const btn = (key, fn) => h('button', { type: 'button', class: 'fmt', text: t('edit.fmt_' + key),
+    attrs: { 'aria-label': t('edit.fmt_' + key + '_of', { field: t('field.' + name) }) }, on: { click: fn } });
+  return h('div', { class: 'ed-fmt', attrs: { role: 'toolbar', 'aria-label': t('edit.fmt_bar', { field: t('field.' + name) }) } },
+    btn('bold', () => around('**', '**', t('edit.fmt_text'))),
+    btn('italic', () => around('*', '*', t('edit.fmt_text'))),
+    btn('list', list),
+    btn('link', () => around('[', '](https://)', t('edit.fmt_text'))));
 }
 
 /** durationControl is minutes and seconds; the value is whole seconds. */

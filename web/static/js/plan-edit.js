@@ -355,6 +355,33 @@ async function restore(n) {
   else status('error.' + (res.data.code || 'internal'));
 }
 
+/**
+ * loadYAML reads a plan file into the editor as unsaved changes: the plan
+ * keeps its id; Save makes it the next version.
+ */
+async function loadYAML() {
+  const input = $('#yaml-file');
+  const out = $('#yaml-status');
+  const file = input.files[0];
+  if (!file) return;
+  const res = await fetch('/api/plan-parse', { method: 'POST', body: await file.text(), headers: { 'Content-Type': 'application/yaml', ...(await csrf()) } });
+  const data = await res.json().catch(() => ({}));
+  input.value = '';
+  if (res.status !== 200) {
+    const first = (data.problems || [])[0];
+    out.textContent = first && first.line ? t('edit.yaml_bad_at', { line: first.line, message: first.message }) : t('edit.yaml_bad');
+    out.className = 'status error';
+    return;
+  }
+  data.plan.id = id;
+  ed.plan = data.plan;
+  ed.sel = 0;
+  drawAll();
+  changed();
+  out.textContent = t('edit.yaml_loaded', { name: file.name });
+  out.className = 'status ok';
+}
+
 async function start() {
   if (ed.dirty) await save();
   const res = await call('POST', '/api/rooms', { plan: id });
@@ -403,6 +430,7 @@ async function boot() {
   $('#btn-save').addEventListener('click', save);
   $('#btn-start').addEventListener('click', start);
   $('#btn-compare').addEventListener('click', compare);
+  $('#yaml-file').addEventListener('change', loadYAML);
   document.addEventListener('keydown', (e) => { if ((e.ctrlKey || e.metaKey) && e.key === 's') { e.preventDefault(); save(); } });
   window.addEventListener('beforeunload', (e) => { if (ed.dirty) e.preventDefault(); });
   onChange(() => { drawAll(); loadHistory(); status(...(ed.status || [])); for (const w of previewWindows) postPreview(w); });

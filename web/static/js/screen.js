@@ -153,7 +153,12 @@ function stepBody(st, c) {
   const out = [];
   if (c.body) out.push(renderBody(c.body));
   if (c.image) out.push(h('img', { class: 'scenario-image', src: c.image, alt: c.alt || '' }));
-  if (c.video) out.push(h('p', { class: 'video' }, t('screen.video'), ' ', c.video.replace(/^https:\/\//, '')));
+  // On the machine that shows the big screen, the course or video opens
+  // with a click; the room sees where it is.
+  if (c.video) {
+    out.push(h('p', { class: 'video' }, t('screen.video'), ' ',
+      h('a', { href: c.video, target: '_blank', rel: 'noopener noreferrer', text: c.video.replace(/^https:\/\//, '') })));
+  }
   if (c.prompt) out.push(h('p', { class: 'prompt' }, c.prompt));
   if (c.prompts && c.prompts.length) out.push(h('ul', { class: 'prompts' }, c.prompts.map((p) => h('li', {}, p))));
   if (c.kind === 'closing' && c.help && c.help.length) out.push(helpCard(c.help, lang(), { links: false }));
