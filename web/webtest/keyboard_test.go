@@ -380,7 +380,8 @@ func TestAccessibilityStatement(t *testing.T) {
 
 	p := newPage(t, "statement", laptopW, 768)
 	p.open(with.URL() + "/new")
-	p.wait("link on /new", `document.querySelector('a[href="/accessibility"]')`)
+	// The page is still when its plans are listed (they move the footer).
+	p.wait("link on /new", `document.querySelector('a[href="/accessibility"]') && document.querySelector('.plan-option')`)
 	p.click(`a[href="/accessibility"]`)
 	p.wait("statement", `location.pathname === '/accessibility' && !document.documentElement.classList.contains('loading')`)
 	p.wait("contact", `!document.querySelector('#contact').hidden`)

@@ -173,7 +173,6 @@ export default {
   'new.steps.one': '1 trin',
   'new.steps.other': '{n} trin',
   'new.download_yaml': 'Hent som YAML',
-  'new.download_yaml_of': 'Hent {title} som YAML',
   'new.plans_link': 'Kopiér og tilpas en plan i planoversigten',
   'new.upload_title': 'Upload din egen plan',
   'new.upload_hint': 'En plan er en YAML-fil. Den kontrolleres først, og eventuelle fejl vises med linjenummer.',

@@ -173,7 +173,6 @@ export default {
   'new.steps.one': '1 step',
   'new.steps.other': '{n} steps',
   'new.download_yaml': 'Download as YAML',
-  'new.download_yaml_of': 'Download {title} as YAML',
   'new.plans_link': 'Copy and adapt a plan in the plan library',
   'new.upload_title': 'Upload your own plan',
   'new.upload_hint': 'A plan is a YAML file. It is checked first, and any problems are listed with their line.',

@@ -173,7 +173,6 @@ export default {
   'new.steps.one': '1 steg',
   'new.steps.other': '{n} steg',
   'new.download_yaml': 'Last ned som YAML',
-  'new.download_yaml_of': 'Last ned {title} som YAML',
   'new.plans_link': 'Kopier og tilpass en plan i planoversikten',
   'new.upload_title': 'Last opp din egen plan',
   'new.upload_hint': 'En plan er en YAML-fil. Den sjekkes først, og eventuelle feil vises med linjenummer.',

@@ -82,12 +82,12 @@ function drawPlans() {
     const minutes = Math.round((p.duration || 0) / 60);
     list.append(h('div', { class: 'plan-option' }, radio,
       h('label', { htmlFor: id },
-        h('span', { class: 'plan-title', attrs: { lang: p.language } }, p.title),
+        h('span', { class: 'plan-title', id: 'plan-title-' + p.id, attrs: { lang: p.language } }, p.title),
         h('span', { class: 'plan-meta' },
           [t('planlang.' + p.language), t('new.minutes', { n: number(minutes) }), t('new.steps', { count: p.steps, n: p.steps })].join(' · '),
           ' ', h('span', { class: 'badge ' + (p.source === 'builtin' ? '' : 'info'), text: t('source.' + (p.mine && !p.shared ? 'mine' : p.shared ? 'shared' : p.source || 'builtin')) }))),
       h('p', { class: 'plan-yaml' }, h('a', { href: `/api/plans/${encodeURIComponent(p.id)}/yaml`, download: p.id + '.yaml',
-        text: t('new.download_yaml'), attrs: { 'aria-label': t('new.download_yaml_of', { title: p.title }) } }))));
+        text: t('new.download_yaml'), attrs: { 'aria-describedby': 'plan-title-' + p.id } }))));
   }
 }
 
