@@ -80,20 +80,32 @@ func TestEveryPlanGoesOutAndComesBackAsYAML(t *testing.T) {
 			t.Errorf("%s: the YAML reads back as another plan", s.ID)
 		}
 	}
-	// The test plan sets a field of every step kind: copy, save as it is,
-	// download, read back.
-	var made struct{ Revision int }
-	if code, body := postJSON2(t, in.URL()+"/api/plans/test-plan/copy", map[string]string{"id": "every-field", "title": "Every field"}, &made); code != 201 || made.Revision != 1 {
-		t.Fatalf("copy: %d %s", code, body)
+	// A plan that sets every field of every kind of step: save it through
+	// the editor's API, download, read back.
+	every := json.RawMessage(`{"id": "every-field", "title": "Every field", "language": "nb", "duration": 3600,
+		"audience": "Alle", "description": "Hver **eneste** felt.", "questions": true, "steps": [
+		{"kind": "info", "id": "i", "title": "Info", "body": "Tekst\n\n- punkt", "notes": "Notater", "duration": 60, "timer": "auto"},
+		{"kind": "scenario", "id": "sc", "title": "Situasjon", "body": "Les", "image": "https://example.org/a.png", "video": "https://example.org/kurs", "alt": "Et bilde"},
+		{"kind": "poll", "id": "p", "title": "Avstemning", "options": ["Ja", "Nei", "Vet ikke"], "multiple": true, "duration": 90, "timer": "manual"},
+		{"kind": "scale", "id": "s", "title": "Skala", "scale_min": 0, "scale_max": 10, "min_label": "Lite", "max_label": "Mye"},
+		{"kind": "open", "id": "o", "title": "Åpent", "max_length": 300},
+		{"kind": "wordcloud", "id": "w", "title": "Ordsky", "max_words": 3, "max_word_length": 30},
+		{"kind": "breakout", "id": "b", "title": "Grupper", "group_size": 4, "prompts": ["Hva?", "Hvem?"], "max_length": 3000},
+		{"kind": "plenary", "id": "pl", "title": "Plenum", "layout": "side-by-side"},
+		{"kind": "actions", "id": "a", "title": "Tiltak", "prompts": ["Hva gjør vi?"]},
+		{"kind": "closing", "id": "c", "title": "Avslutning", "prompt": "Hva tar du med?", "follow_up": ["Mer", "Nok"], "help": ["Bedriftshelsetjenesten: 22 00 00 00"], "max_length": 400}]}`)
+	var made struct {
+		Revision int
+		Draft    bool
+	}
+	if code, body := postJSON2(t, in.URL()+"/api/plans/every-field/revisions", map[string]any{"plan": every, "base": 0}, &made); code != 201 || made.Draft {
+		t.Fatalf("save: %d %s", code, body)
 	}
 	var ed struct {
 		Plan json.RawMessage
 		Base uint64
 	}
 	getJSON(t, in.URL()+"/api/plans/every-field/edit", &ed)
-	if code, body := postJSON2(t, in.URL()+"/api/plans/every-field/revisions", map[string]any{"plan": ed.Plan, "base": ed.Base}, nil); code != 201 {
-		t.Fatalf("save: %d %s", code, body)
-	}
 	resp, _ := http.Get(in.URL() + "/api/plans/every-field/yaml")
 	src, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -119,6 +131,7 @@ func TestPlanVersions(t *testing.T) {
 	ns := instancetest.NATS(t)
 	a := instancetest.Start(t, ns.ClientURL())
 	b := instancetest.Start(t, ns.ClientURL())
+	c := instancetest.Start(t, ns.ClientURL())
 	if code, body := postJSON2(t, a.URL()+"/api/plans/avvergingsplikten-45/copy", map[string]string{"id": "var-arbeidsplass", "title": "Avvergingsplikten hos oss"}, nil); code != 201 {
 		t.Fatalf("copy: %d %s", code, body)
 	}
@@ -155,6 +168,14 @@ func TestPlanVersions(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("saved on A, in B's catalog after %v", time.Since(start).Round(time.Millisecond))
+	var onC struct {
+		Revision int
+		Plan     planJSON
+	}
+	getJSON(t, c.URL()+"/api/plans/var-arbeidsplass/edit", &onC)
+	if onC.Revision != 2 || onC.Plan["steps"].([]any)[1].(map[string]any)["title"] != "Situasjonen i vår barnehage" {
+		t.Errorf("the editor on a third instance opens version %d", onC.Revision)
+	}
 
 	// A second editor who opened version 1 saves: a conflict, with both.
 	steps[1].(map[string]any)["title"] = "Someone else's title"

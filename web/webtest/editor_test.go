@@ -184,6 +184,16 @@ func TestScreensPlanEditor(t *testing.T) {
 	}
 	p.open(editURL)
 	p.wait("editor again", `document.querySelector('#ed-steps li')`)
+	p.press(fmt.Sprintf(`#ed-steps li[data-i="%d"] button`, pi))
+	setField(p, "#step-options", hostile+"\n<b>to</b>")
+	p.wait("markup in the preview as text", `(() => { const f = document.querySelector('#pv-phone').contentDocument, s = document.querySelector('#pv-screen').contentDocument;
+		return f && s && f.querySelector('#step').textContent.includes('<b>to</b>') && s.querySelector('#stage-body').textContent.includes('<b>to</b>'); })()`)
+	if p.bool(`(() => { const docs = [document, document.querySelector('#pv-phone').contentDocument, document.querySelector('#pv-screen').contentDocument];
+		return docs.some((d) => d.defaultView.pwned === 1 || d.querySelector('img[src="x"], main b, #stage b')); })()`) {
+		t.Error("markup in a step's options became markup in a preview")
+	}
+	setField(p, "#step-options", "Snakker med eleven\nVarsler rektor\nRinger barnevernet\nVet ikke")
+	p.wait("fixed again", `document.querySelector('#problems li.ok')`)
 
 	// Start a room from it and run it with three phones.
 	p.press("#btn-start")

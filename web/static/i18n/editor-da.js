@@ -172,4 +172,5 @@ export default {
   'edit.yaml_loaded': "{name} er i redigeringen. Gem for at beholde den.",
   'edit.yaml_bad': "Den fil er ikke en plan.",
   'edit.yaml_bad_at': "Den fil er ikke en plan: linje {line}: {message}",
+  'problem.markdown': "{field} har formatering, der ikke kan vises: tjek links (kun https://), lister og stjerner.",
 };

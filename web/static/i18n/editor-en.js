@@ -172,4 +172,5 @@ export default {
   'edit.yaml_loaded': "{name} is in the editor. Save to keep it.",
   'edit.yaml_bad': "That file is not a plan.",
   'edit.yaml_bad_at': "That file is not a plan: line {line}: {message}",
+  'problem.markdown': "{field} has formatting that cannot be shown: check its links (https:// only), lists and stars.",
 };

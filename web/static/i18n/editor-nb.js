@@ -172,4 +172,5 @@ export default {
   'edit.yaml_loaded': "{name} er i redigeringen. Lagre for å beholde den.",
   'edit.yaml_bad': "Den filen er ikke en plan.",
   'edit.yaml_bad_at': "Den filen er ikke en plan: linje {line}: {message}",
+  'problem.markdown': "{field} har formatering som ikke kan vises: sjekk lenkene (bare https://), listene og stjernene.",
 };
