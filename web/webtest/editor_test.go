@@ -60,6 +60,12 @@ func TestScreensPlanEditor(t *testing.T) {
 		lib.shot(lang + "-library")
 	}
 	audit(t, lib, axe, "plan library")
+	// Search by language and length, then by title.
+	lib.eval(`(() => { const s = document.querySelector('#lib-lang'); s.value = 'da'; s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, nil)
+	lib.wait("Danish plans only", `document.querySelectorAll('#lib-list li').length >= 1 && [...document.querySelectorAll('#lib-list .lib-title')].every((el) => el.lang === 'da')`)
+	lib.eval(`(() => { const s = document.querySelector('#lib-length'); s.value = '45'; s.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, nil)
+	lib.wait("no Danish plan of 45 minutes or less", `document.querySelectorAll('#lib-list li').length === 0 && /0/.test(document.querySelector('#lib-status').textContent)`)
+	lib.eval(`(() => { for (const id of ['#lib-lang', '#lib-length']) { const s = document.querySelector(id); s.value = ''; s.dispatchEvent(new Event('input', {bubbles: true})); } return true; })()`, nil)
 	setField(lib, "#lib-search", "avverging")
 	lib.wait("filtered", `document.querySelectorAll('#lib-list li').length >= 1 && [...document.querySelectorAll('#lib-list li .lib-title')].every((el) => /avverging/i.test(el.textContent))`)
 	lib.clickText(item+" button", "Make a copy")
@@ -194,6 +200,13 @@ func TestScreensPlanEditor(t *testing.T) {
 	}
 	setField(p, "#step-options", "Snakker med eleven\nVarsler rektor\nRinger barnevernet\nVet ikke")
 	p.wait("fixed again", `document.querySelector('#problems li.ok')`)
+
+	// "Start a room" works from the library too, for any plan.
+	starter := newPage(t, "library-start", 1366, 768)
+	starter.open(base + "/plans")
+	starter.wait("library", `document.querySelector('#lib-list li[data-plan="avvergingsplikten-45"]')`)
+	starter.clickText(`#lib-list li[data-plan="avvergingsplikten-45"] button`, "Start a room")
+	starter.wait("a dashboard", `location.pathname.startsWith('/f/') && document.querySelector('#room-code').textContent.length === 6`)
 
 	// Start a room from it and run it with three phones.
 	p.press("#btn-start")
