@@ -76,6 +76,11 @@ func Apply(s *State, logSeq uint64, ev *Event) Changes {
 	if Control(ev.Type) {
 		s.CtlSeq = logSeq
 	}
+	if s.Deleted && ev.Type != EvDeleted {
+		// Nothing comes back after a deletion: input decided just before
+		// it, or a stray creation, is purged from the log and ignored here.
+		return Changes{Ignored: true}
+	}
 	if ev.Type == EvDeleted {
 		// Forget everything; keep only the counters that order the log.
 		seq, ctl, scr := s.Seq, s.CtlSeq, s.screener
