@@ -77,6 +77,21 @@ func (s *Server) editor(c *gin.Context, id string) (user *accounts.User, ok bool
 	return user, true
 }
 
+// readPlanBody reads a request body of at most max bytes, or answers the
+// request (too_large beyond it).
+func (s *Server) readPlanBody(c *gin.Context, max int) ([]byte, bool) {
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, int64(max)+1))
+	if err != nil {
+		s.fail(c, wire.Errorf(wire.CodeBadJSON, "could not read the plan"))
+		return nil, false
+	}
+	if len(body) > max {
+		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", max>>10))
+		return nil, false
+	}
+	return body, true
+}
+
 // editView is what the editor opens: the newest version of the plan (a
 // draft too), and the sequence to save the next one against.
 type editView struct {
@@ -164,13 +179,8 @@ func (s *Server) handlePlanSave(c *gin.Context) {
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxEditBytes+1))
-	if err != nil {
-		s.fail(c, wire.Errorf(wire.CodeBadJSON, "could not read the plan"))
-		return
-	}
-	if len(body) > maxEditBytes {
-		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxEditBytes>>10))
+	body, ok := s.readPlanBody(c, maxEditBytes)
+	if !ok {
 		return
 	}
 	var req saveRequest
@@ -211,9 +221,11 @@ func (s *Server) saveVersion(c *gin.Context, p *plan.Plan, raw json.RawMessage, 
 		return
 	}
 	draft := len(problems) > 0
+	var parsed *plan.Plan
 	if !draft {
-		// What is stored is what a file would be: it must read back.
-		if _, err := plan.Parse(p.ID+".yaml", []byte(src)); err != nil {
+		// What is stored is what a file would be: it must read back, and
+		// what it reads back as is what rooms get.
+		if parsed, err = plan.Parse(p.ID+".yaml", []byte(src)); err != nil {
 			draft, problems = true, []plan.Problem{{Message: err.Error()}}
 		}
 	}
@@ -239,7 +251,7 @@ func (s *Server) saveVersion(c *gin.Context, p *plan.Plan, raw json.RawMessage, 
 		return
 	}
 	if !draft {
-		if err := s.storePlanVersion(c, p, src, rev.Owner, shared, saved.N); err != nil {
+		if err := s.storePlanVersion(c, parsed, rev.Owner, shared, saved.N); err != nil {
 			return
 		}
 	}
@@ -250,22 +262,18 @@ func (s *Server) saveVersion(c *gin.Context, p *plan.Plan, raw json.RawMessage, 
 	c.JSON(status, saveAnswer{Revision: saved.N, Base: next, Draft: draft, Problems: problems})
 }
 
-// storePlanVersion offers a saved version for rooms on every instance.
-func (s *Server) storePlanVersion(c *gin.Context, p *plan.Plan, src, owner string, shared bool, n int) error {
+// storePlanVersion offers a saved version for rooms on every instance: p
+// is the plan as parsed from its file (p.Source).
+func (s *Server) storePlanVersion(c *gin.Context, p *plan.Plan, owner string, shared bool, n int) error {
 	if owner == "" {
 		shared = false
 	}
-	st := plan.Stored{Owner: owner, Shared: shared, Revision: n, Source: src}
+	st := plan.Stored{Owner: owner, Shared: shared, Revision: n, Source: string(p.Source)}
 	if err := s.deps.PlanStore.Save(c.Request.Context(), p.ID, plan.EncodeStored(st)); err != nil {
 		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be stored; try again"))
 		return err
 	}
-	parsed, err := plan.Parse(p.ID+".yaml", []byte(src))
-	if err != nil {
-		s.fail(c, err)
-		return err
-	}
-	if err := s.deps.Plans.AddOwned(parsed, plan.SourceUpload, owner, shared); err != nil {
+	if err := s.deps.Plans.AddOwned(p, plan.SourceUpload, owner, shared); err != nil {
 		s.fail(c, err)
 		return err
 	}
@@ -426,9 +434,8 @@ func (s *Server) handlePlanValidate(c *gin.Context) {
 		s.fail(c, s.creatorError("editing plans"))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxEditBytes+1))
-	if err != nil || len(body) > maxEditBytes {
-		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxEditBytes>>10))
+	body, ok := s.readPlanBody(c, maxEditBytes)
+	if !ok {
 		return
 	}
 	var p plan.Plan
@@ -452,9 +459,8 @@ func (s *Server) handlePlanParse(c *gin.Context) {
 		s.fail(c, s.creatorError("editing plans"))
 		return
 	}
-	src, err := io.ReadAll(io.LimitReader(c.Request.Body, maxPlanBytes+1))
-	if err != nil || len(src) > maxPlanBytes {
-		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxPlanBytes>>10))
+	src, ok := s.readPlanBody(c, maxPlanBytes)
+	if !ok {
 		return
 	}
 	p, err := plan.ParseDraft("upload.yaml", src)

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"time"
 
@@ -61,13 +60,8 @@ func (s *Server) handlePlanUpload(c *gin.Context) {
 		s.fail(c, s.creatorError("uploading plans"))
 		return
 	}
-	src, err := io.ReadAll(io.LimitReader(c.Request.Body, maxPlanBytes+1))
-	if err != nil {
-		s.fail(c, wire.Errorf(wire.CodeBadJSON, "could not read the plan"))
-		return
-	}
-	if len(src) > maxPlanBytes {
-		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxPlanBytes>>10))
+	src, ok := s.readPlanBody(c, maxPlanBytes)
+	if !ok {
 		return
 	}
 	p, err := plan.Parse("upload.yaml", src)
@@ -108,7 +102,7 @@ func (s *Server) handlePlanUpload(c *gin.Context) {
 		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be stored; try again"))
 		return
 	}
-	if err := s.storePlanVersion(c, p, string(src), ownerID, shared, saved.N); err != nil {
+	if err := s.storePlanVersion(c, p, ownerID, shared, saved.N); err != nil {
 		return
 	}
 	s.audit(c, accounts.ActPlanUploaded, p.ID)
@@ -139,12 +133,8 @@ func (s *Server) handlePlanShare(c *gin.Context) {
 	if !s.decodeJSON(c, &req, "shared") {
 		return
 	}
-	src, ok := s.deps.PlanStore.Source(c.Request.Context(), id)
-	if !ok {
-		s.fail(c, wire.Errorf(wire.CodeUnavailable, "the plan could not be read; try again"))
-		return
-	}
-	if err := s.storePlanVersion(c, p, src, owner, req.Shared, s.deps.Plans.Revision(id)); err != nil {
+	// The catalog's plan carries the file it was read from (p.Source).
+	if err := s.storePlanVersion(c, p, owner, req.Shared, s.deps.Plans.Revision(id)); err != nil {
 		return
 	}
 	s.audit(c, accounts.ActPlanShared, id)

@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"time"
 
@@ -33,9 +32,8 @@ func (s *Server) handlePlanPreview(c *gin.Context) {
 		s.fail(c, s.creatorError("previewing plans"))
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxEditBytes+1))
-	if err != nil || len(body) > maxEditBytes {
-		s.fail(c, wire.Errorf(wire.CodeTooLarge, "a plan may be at most %d KiB", maxEditBytes>>10))
+	body, ok := s.readPlanBody(c, maxEditBytes)
+	if !ok {
 		return
 	}
 	var req previewRequest

@@ -82,8 +82,6 @@ type PlanStore interface {
 	Save(ctx context.Context, id string, source []byte) error
 	// Delete removes a stored plan.
 	Delete(ctx context.Context, id string) error
-	// Source returns the YAML source of a stored plan.
-	Source(ctx context.Context, id string) (string, bool)
 }
 
 // PlanRevisions stores plan versions (natslog.Revisions).

@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/stoppunkt/stoppunkt/hub/plan"
 )
 
 // PlansBucket holds uploaded session plans as their YAML source, by id.
@@ -55,19 +53,6 @@ func (p *Plans) Delete(ctx context.Context, id string) error {
 		return fmt.Errorf("delete plan: %w", err)
 	}
 	return nil
-}
-
-// Source returns the YAML source of a stored plan (plan.DecodeStored).
-func (p *Plans) Source(ctx context.Context, id string) (string, bool) {
-	e, err := p.kv.Get(ctx, id)
-	if err != nil {
-		return "", false
-	}
-	st, err := plan.DecodeStored(e.Value())
-	if err != nil {
-		return "", false
-	}
-	return st.Source, true
 }
 
 // Watch calls fn for every stored plan and then for every change, until

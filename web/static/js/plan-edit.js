@@ -7,7 +7,7 @@
 
 import { init, t, has, extra, onChange, language } from './i18n.js';
 import { h, $, clear, confirmDialog, announce } from './dom.js';
-import { whoami, call, drawAccountBar } from './session.js';
+import { whoami, call, authHeaders, drawAccountBar } from './session.js';
 import { control, showProblem, fieldId } from './plan-edit-fields.js';
 
 extra('account');
@@ -193,7 +193,7 @@ function imageUpload(s) {
     if (!file) return;
     if (file.size > ed.fields.max_image_bytes) { status.textContent = t('edit.image_too_large'); status.className = 'status error'; return; }
     const res = await fetch(`/api/plans/${encodeURIComponent(id)}/images`, { method: 'POST', body: file,
-      headers: { 'Content-Type': file.type || 'application/octet-stream', ...(await csrf()) } });
+      headers: { 'Content-Type': file.type || 'application/octet-stream', ...authHeaders('') } });
     const data = await res.json().catch(() => ({}));
     if (res.status !== 201) { status.textContent = res.status === 413 ? t('edit.image_too_large') : t('edit.image_refused'); status.className = 'status error'; return; }
     s.image = data.path;
@@ -203,11 +203,6 @@ function imageUpload(s) {
   });
   return h('div', { class: 'ed-image' }, h('label', { htmlFor: 'step-image-file', text: t('edit.image_upload') }), input,
     s.image ? h('img', { src: s.image, alt: s.alt || '', class: 'ed-thumb' }) : null, status);
-}
-
-async function csrf() {
-  const me = await whoami();
-  return me.csrf ? { 'X-CSRF-Token': me.csrf } : {};
 }
 
 /** newStepID gives an added step an id no other step has. */
@@ -364,7 +359,7 @@ async function loadYAML() {
   const out = $('#yaml-status');
   const file = input.files[0];
   if (!file) return;
-  const res = await fetch('/api/plan-parse', { method: 'POST', body: await file.text(), headers: { 'Content-Type': 'application/yaml', ...(await csrf()) } });
+  const res = await fetch('/api/plan-parse', { method: 'POST', body: await file.text(), headers: { 'Content-Type': 'application/yaml', ...authHeaders('') } });
   const data = await res.json().catch(() => ({}));
   input.value = '';
   if (res.status !== 200) {
