@@ -277,19 +277,9 @@ func (p *page) strings(expr string) []string {
 // not bound by the page's CSP, unlike chromedp.Poll's new Function.
 func (p *page) wait(what, cond string) {
 	p.t.Helper()
-	deadline := time.Now().Add(waitLong)
-	for {
-		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.shot("timeout-" + slug(what))
-			p.t.Fatalf("%s: waited %s for %s (%s); last error: %v", p.name, waitLong, what, short(cond), err)
-		}
-		time.Sleep(pollStep)
+	if ok, err := p.poll(waitLong, cond); !ok {
+		p.shot("timeout-" + slug(what))
+		p.t.Fatalf("%s: waited %s for %s (%s); last error: %v", p.name, waitLong, what, short(cond), err)
 	}
 }
 
@@ -382,4 +372,50 @@ func short(s string) string {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// confirmWith presses the button sel, which asks for confirmation, and
+// then the dialog's confirm button.
+func (p *page) confirmWith(sel string) {
+	p.t.Helper()
+	p.askConfirm(sel)
+	p.press("#confirm-ok")
+	p.wait("confirmation closed", `!document.querySelector('#confirm').open`)
+}
+
+// askConfirm presses the button sel until the confirmation dialog is open:
+// a view that redraws as other people join can swallow a press made in the
+// very moment it rebuilds.
+func (p *page) askConfirm(sel string) {
+	p.t.Helper()
+	deadline := time.Now().Add(waitLong)
+	for {
+		p.press(sel)
+		if ok, _ := p.poll(5*time.Second, `document.querySelector('#confirm').open`); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			p.shot("timeout-confirm")
+			p.t.Fatalf("%s: pressed %s for %s and no confirmation was asked", p.name, sel, waitLong)
+		}
+	}
+}
+
+// poll evaluates cond until it is true or d has passed, and tells which,
+// with the last evaluation's error.
+func (p *page) poll(d time.Duration, cond string) (bool, error) {
+	p.t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+cond+")"))
+		cancel()
+		if err == nil && ok {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, err
+		}
+		time.Sleep(pollStep)
+	}
 }

@@ -94,8 +94,7 @@ func TestHostileText(t *testing.T) {
 	p1.wait("breakout", `document.querySelector('.own-entry textarea')`)
 	p1.typeInto(".own-entry textarea", evilReflex)
 	p2.wait("the other phone sees it as text", fmt.Sprintf(`document.querySelector('.others').textContent.includes(%s)`, jsString(evilReflex)))
-	p1.click(".submit-area button")
-	p1.click("#confirm-ok")
+	p1.confirmWith(".submit-area button")
 	p1.wait("submitted", `document.querySelector('.shared .status.ok')`)
 	dash.wait("reflection queued", `document.querySelector('.q-item .q-text')`)
 	if got := dash.str(`document.querySelector('.q-item .q-text').textContent`); got != evilReflex {

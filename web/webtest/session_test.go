@@ -252,10 +252,9 @@ func TestWholeSession(t *testing.T) {
 	dash.shot("3-typing")
 	big.shot("3-typing")
 
-	a.click(".submit-area button")
-	a.wait("confirm dialog", `document.querySelector('#confirm').open`)
+	a.askConfirm(".submit-area button")
 	a.shot("3-confirm")
-	a.click("#confirm-ok")
+	a.press("#confirm-ok")
 	a.wait("submitted", `document.querySelector('.shared .status.ok')`)
 	b.wait("B sees it submitted", `document.querySelector('.shared .status.ok')`)
 

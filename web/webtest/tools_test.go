@@ -130,8 +130,7 @@ func TestFacilitatorTools(t *testing.T) {
 	a.typeInto(".own-action:nth-of-type(2) textarea", "Gå gjennom rutinene våre")
 	phones[1].wait("others see the measures", `document.querySelectorAll('.others .entry.action').length === 2`)
 	phones[1].shot("actions")
-	a.click(".submit-area button")
-	a.click("#confirm-ok")
+	a.confirmWith(".submit-area button")
 	a.wait("submitted", `document.querySelector('.shared .status.ok')`)
 	dash.wait("two actions queued", `document.querySelectorAll('.q-item').length === 2`)
 	for _, id := range dash.strings(`[...document.querySelectorAll('.q-item input[type=checkbox]')].map((c) => c.id)`) {
