@@ -215,16 +215,17 @@ func checkModeration(t *testing.T, dash *page, ctx context.Context, phones []*ws
 	dash.wait("pinned", `!document.querySelector('#pin-screen') && document.querySelector('.screen-box')`)
 }
 
-type box struct{ x, y float64 }
+// box is an element's place on the page and its size, in CSS pixels.
+type box struct{ x, y, w, h float64 }
 
-// rect is where an element is on the page (scroll included).
+// rect is where an element is on the page (scroll included), and its size.
 func (p *page) rect(sel string) box {
 	p.t.Helper()
 	var b box
-	var xy []float64
-	p.eval(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY]; })()`, sel), &xy)
-	if len(xy) == 2 {
-		b = box{xy[0], xy[1]}
+	var r []float64
+	p.eval(fmt.Sprintf(`(() => { const r = document.querySelector(%q).getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; })()`, sel), &r)
+	if len(r) == 4 {
+		b = box{r[0], r[1], r[2], r[3]}
 	}
 	return b
 }

@@ -301,6 +301,9 @@ async function boot() {
     loadAccountRooms();
   } else {
     $('#signin-needed').hidden = !me.accounts;
+    // A fresh server offers its first administrator to whoever opens /new
+    // on the server's own machine; rooms can be made meanwhile, as before.
+    $('#first-admin').hidden = !me.setup;
     drawMyRooms();
     refreshMyRooms();
   }
