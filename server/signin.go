@@ -21,6 +21,9 @@ type meResponse struct {
 	// CSRF goes in the X-CSRF-Token header of every state-changing call.
 	CSRF    string `json:"csrf,omitempty"`
 	Expires string `json:"expires,omitempty"`
+	// KeepAlive: seconds between the asks of a page in use, which keep a
+	// signed-in session from ending as idle.
+	KeepAlive int `json:"keep_alive,omitempty"`
 	// Accounts: the server has accounts, so creating rooms needs sign-in
 	// (or the access code).
 	Accounts bool `json:"accounts"`
@@ -48,6 +51,7 @@ func (s *Server) handleMe(c *gin.Context) {
 		u := si.user.Public()
 		out.SignedIn, out.User, out.CSRF = true, &u, si.ses.CSRF
 		out.Expires = si.ses.Expires.Format(time.RFC3339)
+		out.KeepAlive = max(1, int(s.deps.Accounts.KeepAlive()/time.Second))
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, out)

@@ -27,8 +27,18 @@ type Session struct {
 	Expires  time.Time `json:"expires"`
 }
 
-// touchEvery is how often a used session's LastSeen is written.
+// touchEvery is how often a used session's LastSeen is written, at the
+// most: a quarter of the idle limit when that is shorter.
 const touchEvery = 5 * time.Minute
+
+func (s *Store) touchAfter() time.Duration {
+	return min(touchEvery, s.cfg.SessionIdle/4)
+}
+
+// KeepAlive is how often a page in use asks who is signed in, so that a
+// sign-in used only by a long-lived connection (a dashboard through a
+// three-hour session) is not ended as idle: a third of the idle limit.
+func (s *Store) KeepAlive() time.Duration { return s.cfg.SessionIdle / 3 }
 
 func sessionKey(user, id string) string { return user + "." + id }
 
@@ -99,7 +109,7 @@ func (s *Store) CheckSession(ctx context.Context, cookie string) (*Session, *Use
 	if u.Disabled {
 		return nil, nil, ErrSignedOut
 	}
-	if now.Sub(ses.LastSeen) > touchEvery {
+	if now.Sub(ses.LastSeen) > s.touchAfter() {
 		ses.LastSeen = now.UTC()
 		_ = putJSON(ctx, s.sessions, sessionKey(user, ses.ID), &ses)
 	}

@@ -46,6 +46,7 @@ func TestScreensFirstRun(t *testing.T) {
 		}
 		if sz.name == "laptop" {
 			audit(t, p, axe, "/new on a fresh server")
+			checkReflow(t, p, "/new on a fresh server", sz.w, sz.h)
 		}
 	}
 
@@ -61,12 +62,7 @@ func TestScreensFirstRun(t *testing.T) {
 	p.open(base + "/new")
 	p.wait("the offer", `!document.querySelector('#first-admin').hidden`)
 	p.press("#first-admin a")
-	p.wait("the form", `location.pathname === '/signin' && !document.querySelector('#setup').hidden`)
-	p.typeInto("#setup-name", "Administrator")
-	p.typeInto("#setup-email", "admin@kommune.example")
-	p.typeInto("#setup-password", "en lang nok setning")
-	p.press("#setup-form button[type=submit]")
-	p.wait("signed in as the administrator", `location.pathname === '/account' && document.querySelector('#account-bar .account-name')`)
+	fillFirstAdmin(p)
 
 	p.open(base + "/new")
 	p.wait("signed in on /new", `document.querySelector('#account-bar .account-name') && document.querySelector('.plan-option')`)
@@ -82,4 +78,16 @@ func TestScreensFirstRun(t *testing.T) {
 	if other.bool(`!document.querySelector('#first-admin').hidden`) {
 		t.Error("another browser is offered a second first administrator")
 	}
+}
+
+// fillFirstAdmin fills in and sends the first administrator's form on
+// /signin, and waits for the account page, signed in.
+func fillFirstAdmin(p *page) {
+	p.t.Helper()
+	p.wait("the form", `location.pathname === '/signin' && !document.querySelector('#setup').hidden`)
+	p.typeInto("#setup-name", "Administrator")
+	p.typeInto("#setup-email", "admin@kommune.example")
+	p.typeInto("#setup-password", "en lang nok setning")
+	p.press("#setup-form button[type=submit]")
+	p.wait("signed in as the administrator", `location.pathname === '/account' && document.querySelector('#account-bar .account-name')`)
 }

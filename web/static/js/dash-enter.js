@@ -56,7 +56,20 @@ export function askForKey(room, errorKey = '', offerSignIn = false) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   };
-  if (errorKey) fail(errorKey);
+  const link = $('#enter-signin-link');
+  link.className = '';
+  if (errorKey === 'dash.enter_signed_out') {
+    // Nothing typed was wrong: the way back is to sign in again, offered
+    // first; the link or key stays possible below it.
+    for (const [sel, key] of [['#enter-title', 'dash.signed_out_title'], ['#enter-text', errorKey], ['#enter-signin-link', 'dash.signin_again']]) {
+      $(sel).dataset.i18n = key;
+      $(sel).textContent = t(key);
+    }
+    $('#enter-form').before($('#enter-signin'));
+    $('#enter-form button[type="submit"]').className = 'secondary';
+    link.className = 'button primary';
+    link.focus();
+  } else if (errorKey) fail(errorKey);
   else $('#enter-title').focus();
   const form = $('#enter-form');
   if (form.dataset.wired) return;

@@ -20,7 +20,7 @@ import { showJoinWarning } from './join-warning.js';
 import { rooms } from './my-rooms.js';
 import { readKey, forgetKey, askForKey } from './dash-enter.js';
 import { showPreviews, reloadPhonePreview, drawJoinControl } from './dash-preview.js';
-import { whoami } from './session.js';
+import { whoami, keepSignedIn } from './session.js';
 import { observe } from './dash-observe.js';
 
 const dash = {
@@ -163,10 +163,20 @@ function onState(state, detail) {
       else gone('dash.badkey_title', 'dash.badkey_text');
     } else if (code === 'unauthorized') {
       forgetKey(dash.room);
-      askForKey(dash.room, dash.key ? 'dash.enter_wrong' : 'dash.enter_not_yours');
+      if (dash.key) askForKey(dash.room, 'dash.enter_wrong');
+      else refusedBySession();
     } else return false;
     return true;
   });
+}
+
+// refusedBySession tells a dashboard opened by its account why it was
+// refused: the sign-in has ended (sign in again to come back), or the
+// account has no part in this room.
+async function refusedBySession() {
+  const me = await whoami(true);
+  if (!me.signed_in) askForKey(dash.room, 'dash.enter_signed_out', true);
+  else askForKey(dash.room, 'dash.enter_not_yours');
 }
 
 function drawAll() {
@@ -366,6 +376,7 @@ async function boot() {
       askForKey(dash.room, '', me.accounts || (me.providers && me.providers.length));
       return;
     }
+    keepSignedIn();
   }
   wireControls();
   dash.conn = new Conn({

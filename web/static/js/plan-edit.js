@@ -7,7 +7,7 @@
 
 import { init, t, has, extra, onChange, language } from './i18n.js';
 import { h, $, clear, confirmDialog, announce } from './dom.js';
-import { whoami, call, authHeaders, drawAccountBar } from './session.js';
+import { whoami, call, authHeaders, drawAccountBar, keepSignedIn } from './session.js';
 import { control, showProblem, fieldId } from './plan-edit-fields.js';
 
 extra('account');
@@ -411,6 +411,7 @@ async function boot() {
   await init();
   ed.me = await whoami();
   drawAccountBar();
+  keepSignedIn();
   ed.fields = (await call('GET', '/api/plan-fields')).data;
   $('#add-kind').append(...ed.fields.kinds.map((k) => h('option', { value: k, text: t('kind.' + k) })));
   $('#btn-yaml').href = `/api/plans/${encodeURIComponent(id)}/yaml`;

@@ -19,6 +19,18 @@ export async function whoami(fresh = false) {
   return me;
 }
 
+let keeping = 0;
+
+/**
+ * keepSignedIn asks who is signed in every keep_alive seconds while the
+ * page is open, for pages in use for hours with few calls (a dashboard
+ * lives on its websocket): the sign-in is not ended as idle under them.
+ */
+export function keepSignedIn() {
+  if (keeping || !me || !me.signed_in || !me.keep_alive) return;
+  keeping = setInterval(() => { whoami(true); }, me.keep_alive * 1000);
+}
+
 /** signedIn reports whether someone is signed in (after whoami). */
 export const signedIn = () => !!(me && me.signed_in);
 
