@@ -178,6 +178,18 @@ func TestScreensSignIn(t *testing.T) {
 	phone.press(item + " a.button")
 	phone.wait("dashboard by account", `document.querySelector('#room-code').textContent === `+jsString(code)+` && document.querySelector('#observing').hidden`)
 
+	// An event's overview and sheet, opened on the other device from a
+	// bare address (a bookmark, no key in it), find the key by the account.
+	eventID := kari.str(`(async () => {
+		const me = await (await fetch('/api/auth/me')).json();
+		const res = await fetch('/api/events', {method: 'POST', headers: {'X-CSRF-Token': me.csrf, 'Content-Type': 'application/json'}, body: JSON.stringify({plan: 'web-session', name: 'Fagdag', rooms: 2})});
+		return (await res.json()).event;
+	})()`)
+	phone.open(base + "/e/" + eventID)
+	phone.wait("overview by account", `document.querySelector('#conn-state').classList.contains('ok') && document.querySelectorAll('#rooms-table tbody tr').length === 2`)
+	phone.open(base + "/e/" + eventID + "/sheet")
+	phone.wait("sheet by account", `document.querySelector('#gone') ? document.querySelector('#gone').hidden && document.body.innerText.includes('Fagdag') : document.body.innerText.includes('Fagdag')`)
+
 	// Ola: not his room, not his plan.
 	ola := newPage(t, "ola", 1366, 768)
 	ssoSignIn(ola, base, "ola")
@@ -188,6 +200,8 @@ func TestScreensSignIn(t *testing.T) {
 	if s := ola.str(`fetch('/api/plans/karis-plan').then((r) => String(r.status))`); s != "404" {
 		t.Errorf("another facilitator reads a private plan: %s", s)
 	}
+	ola.open(base + "/e/" + eventID)
+	ola.wait("not his event", `!document.querySelector('#gone').hidden`)
 	ola.open(base + "/f/" + roomID)
 	ola.wait("refused", `!document.querySelector('#enter').hidden && !document.querySelector('#enter-error').hidden`)
 	if got := ola.text("#enter-error"); !strings.Contains(got, "share") {
@@ -217,6 +231,8 @@ func TestScreensSignIn(t *testing.T) {
 	audit(t, kari, axe, "your rooms, signed in")
 	setLanguage(kari, "en")
 
+	ola.open(base + "/e/" + eventID)
+	ola.wait("not his event", `!document.querySelector('#gone').hidden`)
 	ola.open(base + "/f/" + roomID)
 	ola.wait("observing", `!document.querySelector('#observing').hidden && document.querySelector('#room-code').textContent === `+jsString(code))
 	if !ola.bool(`document.querySelector('#btn-next').disabled && document.querySelector('#btn-back').disabled`) {

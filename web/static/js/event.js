@@ -12,7 +12,7 @@ import { Conn } from './conn.js';
 import { showConnState } from './connstate.js';
 import { h, $, clear, announce, TAKES, SHARED } from './dom.js';
 import { formatTime } from './timer.js';
-import { eventFromPath, readEventKey, orgFetch, forgetEventKey } from './eventkey.js';
+import { eventFromPath, readEventKey, keyFromAccount, orgFetch, forgetEventKey } from './eventkey.js';
 import { wireTools, drawTools, setSteps } from './event-tools.js';
 
 const org = {
@@ -422,7 +422,7 @@ function wireTable() {
 async function boot() {
   await init();
   org.collator = new Intl.Collator(language(), { numeric: true, sensitivity: 'base' });
-  org.key = readEventKey(org.event);
+  org.key = readEventKey(org.event) || await keyFromAccount(org.event);
   if (!org.key) {
     gone('org.badkey_title', 'org.nokey_text');
     return;

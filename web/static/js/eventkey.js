@@ -22,6 +22,25 @@ export function readEventKey(event) {
   try { return sessionStorage.getItem(storeKey(event)) || ''; } catch { return ''; }
 }
 
+/**
+ * keyFromAccount finds the key of an event the signed-in account owns,
+ * for an overview opened without one (from a bookmark, on another
+ * device); '' when nobody is signed in or the event is not theirs.
+ */
+export async function keyFromAccount(event) {
+  try {
+    const res = await fetch('/api/my/rooms', { cache: 'no-store' });
+    if (!res.ok) return '';
+    const { rooms } = await res.json();
+    const own = (rooms || []).find((r) => r.kind === 'event' && r.id === event && r.key);
+    if (!own) return '';
+    try { sessionStorage.setItem(storeKey(event), own.key); } catch { /* private mode */ }
+    return own.key;
+  } catch {
+    return '';
+  }
+}
+
 /** forgetEventKey removes the kept key (after the event was deleted). */
 export function forgetEventKey(event) {
   try { sessionStorage.removeItem(storeKey(event)); } catch { /* nothing kept */ }

@@ -6,7 +6,7 @@
 
 import { init, t, onChange, number, language } from './i18n.js';
 import { h, $, clear } from './dom.js';
-import { eventFromPath, readEventKey, orgFetch, errorCode, saveBlob } from './eventkey.js';
+import { eventFromPath, readEventKey, keyFromAccount, orgFetch, errorCode, saveBlob } from './eventkey.js';
 
 const event = eventFromPath();
 let key = '';
@@ -109,7 +109,7 @@ async function downloadCSV() {
 
 async function boot() {
   await init();
-  key = readEventKey(event);
+  key = readEventKey(event) || await keyFromAccount(event);
   if (!key) {
     gone('org.badkey_title', 'org.nokey_text');
     return;
