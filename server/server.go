@@ -22,6 +22,7 @@ import (
 	"github.com/stoppunkt/stoppunkt/hub/natslog"
 	"github.com/stoppunkt/stoppunkt/hub/plan"
 	"github.com/stoppunkt/stoppunkt/server/accounts"
+	"github.com/stoppunkt/stoppunkt/server/passkeys"
 	"github.com/stoppunkt/stoppunkt/server/sso"
 )
 
@@ -103,12 +104,17 @@ type Server struct {
 	baseCtx context.Context
 	// accountsExist is set once the server has an account (hasAccounts).
 	accountsExist atomic.Bool
+	// passkeys signs in with passkeys; nil without accounts.
+	passkeys *passkeys.Service
 }
 
 // New returns the HTTP handler for the whole API and front end.
 func New(cfg Config, deps Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{cfg: cfg, deps: deps, engine: gin.New(), origins: map[string]bool{}, baseCtx: context.Background()}
+	if deps.Accounts != nil {
+		s.passkeys = passkeys.New(deps.Accounts, "Stoppunkt")
+	}
 	for _, o := range cfg.AllowedOrigins {
 		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
 			s.origins[strings.ToLower(o)] = true

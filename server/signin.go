@@ -33,6 +33,9 @@ type meResponse struct {
 	Providers []sso.Provider `json:"providers"`
 	// Passwords: local accounts can sign in with a password.
 	Passwords bool `json:"passwords"`
+	// Passkeys: passkeys work at the address this page was reached at
+	// (https, or localhost), where accounts can add and use them.
+	Passkeys bool `json:"passkeys"`
 	// Org is the organisation's name, when its administrators gave one.
 	Org string `json:"org,omitempty"`
 }
@@ -44,6 +47,7 @@ func (s *Server) handleMe(c *gin.Context) {
 		out.Providers = []sso.Provider{}
 	}
 	out.Setup = !out.Accounts && s.local(c)
+	out.Passkeys = s.passkeysHere(c)
 	if o, err := s.deps.Accounts.Org(ctx); err == nil {
 		out.Org = o.Name
 	}
@@ -141,7 +145,8 @@ func (s *Server) startSession(c *gin.Context, u *accounts.User, method string) {
 	s.setSessionCookie(c, cookie)
 	pub := u.Public()
 	c.JSON(http.StatusOK, meResponse{SignedIn: true, User: &pub, CSRF: ses.CSRF, Expires: ses.Expires.Format(time.RFC3339),
-		Accounts: true, Providers: s.deps.SSO.List(), Passwords: true})
+		Accounts: true, Providers: s.deps.SSO.List(), Passwords: true, Passkeys: s.passkeysHere(c),
+		KeepAlive: max(1, int(s.deps.Accounts.KeepAlive()/time.Second))})
 }
 
 // auditAs records an entry for a user who is not (yet) the request's

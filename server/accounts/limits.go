@@ -119,3 +119,19 @@ func (s *Store) countFailure(ctx context.Context, key string) error {
 func (s *Store) SignInSucceeded(ctx context.Context, email string) {
 	_ = s.failures.Purge(ctx, accountFailKey(email))
 }
+
+// AddressAllowed reports whether a sign-in from addr that names no
+// account (a passkey's) may be tried now.
+func (s *Store) AddressAllowed(ctx context.Context, addr string) (bool, error) {
+	n, err := s.failureCount(ctx, addressFailKey(addr))
+	if err != nil {
+		return false, err
+	}
+	return n < s.cfg.Limits.PerAddress, nil
+}
+
+// AddressFailed counts a failed sign-in that names no account against
+// the address.
+func (s *Store) AddressFailed(ctx context.Context, addr string) error {
+	return s.countFailure(ctx, addressFailKey(addr))
+}

@@ -5,6 +5,7 @@
 import { init, t, extra, onChange, language } from './i18n.js';
 import { h, $, clear, copyText } from './dom.js';
 import { whoami, call, drawAccountBar } from './session.js';
+import { startPasskeys, drawPasskeys } from './account-passkeys.js';
 
 extra('account');
 
@@ -132,9 +133,10 @@ function drawAudit() {
   $('#audit-more').hidden = !auditNext;
 }
 
-/** method names a way of signing in: "password" or "oidc:<provider id>". */
+/** method names a way of signing in: "password", "passkey" or "oidc:<provider id>". */
 function method(m) {
   if (m === 'password') return t('account.by_password');
+  if (m === 'passkey') return t('account.by_passkey');
   const id = String(m || '').replace(/^oidc:/, '');
   const p = ((me && me.providers) || []).find((x) => x.id === id);
   return t('account.by_sso', { name: p ? p.label : id });
@@ -142,7 +144,7 @@ function method(m) {
 
 /** targetOf is what an audit entry was done to, in the reader's words. */
 function targetOf(e) {
-  if (e.action === 'sign_in' || (e.action === 'sign_in_failed' && /^oidc:/.test(e.target || ''))) {
+  if (e.action === 'sign_in' || (e.action === 'sign_in_failed' && /^(oidc:|passkey$)/.test(e.target || ''))) {
     const [how, who] = String(e.target || '').split(' ');
     return [method(how), who].filter(Boolean).join(' · ');
   }
@@ -215,6 +217,7 @@ async function boot() {
   drawAccountBar();
   drawWho();
   loadSessions();
+  startPasskeys(me);
   const admin = me.user.role === 'admin';
   $('#admin').hidden = !admin;
   $('#audit').hidden = !admin;
@@ -231,7 +234,7 @@ async function boot() {
     loadUsers();
     loadAudit(true);
   }
-  onChange(() => { drawWho(); loadSessions(); if (admin) { drawUsers(); drawAudit(); drawSettingsHints(); } });
+  onChange(() => { drawWho(); loadSessions(); drawPasskeys(true); if (admin) { drawUsers(); drawAudit(); drawSettingsHints(); } });
 }
 
 boot();

@@ -7,6 +7,7 @@
 import { init, t, extra, onChange } from './i18n.js';
 import { h, $, clear } from './dom.js';
 import { whoami, signOut } from './session.js';
+import { supported as passkeysSupported, signInWithPasskey } from './passkey.js';
 
 extra('account');
 
@@ -79,8 +80,22 @@ function drawProviders(box, withNext) {
   }
 }
 
+/** passkeySignIn signs in with a passkey of this device or a phone. */
+async function passkeySignIn() {
+  const err = $('#passkey-error');
+  err.hidden = true;
+  $('#passkey-btn').disabled = true;
+  const { status, data } = await signInWithPasskey();
+  $('#passkey-btn').disabled = false;
+  if (status === 200) { location.assign(next); return; }
+  err.textContent = status === 0 && data.code === 'cancelled' ? t('signin.passkey_cancelled')
+    : status === 401 ? t('signin.passkey_refused') : errorText(status, data, 'passkey');
+  err.hidden = false;
+}
+
 function wire() {
   $('#signed-in-out').addEventListener('click', signOut);
+  $('#passkey-btn').addEventListener('click', passkeySignIn);
   $('#signin-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = e.currentTarget;
@@ -166,8 +181,10 @@ async function draw() {
   $('#signin-org').hidden = !me.org;
   if (me.org) $('#signin-org').textContent = me.org;
   drawProviders($('#providers'), true);
+  const passkey = !!(me.passkeys && me.accounts && passkeysSupported());
+  $('#passkey-box').hidden = !passkey;
   $('#signin-form').hidden = false;
-  $('#signin-or').hidden = !any;
+  $('#signin-or').hidden = !any && !passkey;
   show('#signin');
 }
 
