@@ -32,6 +32,17 @@ func (s *Server) passkeySite(c *gin.Context) (passkeys.Site, bool) {
 	return site, true
 }
 
+// signedInAt is the signed-in account and the page's site, for the calls
+// that add a passkey; false when it answered already.
+func (s *Server) signedInAt(c *gin.Context) (*signedIn, passkeys.Site, bool) {
+	si := s.signedInOr401(c)
+	if si == nil {
+		return nil, passkeys.Site{}, false
+	}
+	site, ok := s.passkeySite(c)
+	return si, site, ok
+}
+
 // passkeyFailed answers a passkey error: a refused ceremony as 401, the
 // rest by its kind.
 func (s *Server) passkeyFailed(c *gin.Context, err error) {
@@ -69,11 +80,7 @@ func (s *Server) handlePasskeys(c *gin.Context) {
 
 // handlePasskeyAddBegin starts adding a passkey to the signed-in account.
 func (s *Server) handlePasskeyAddBegin(c *gin.Context) {
-	si := s.signedInOr401(c)
-	if si == nil {
-		return
-	}
-	site, ok := s.passkeySite(c)
+	si, site, ok := s.signedInAt(c)
 	if !ok {
 		return
 	}
@@ -93,11 +100,7 @@ type passkeyAnswer struct {
 
 // handlePasskeyAddFinish checks the browser's new passkey and keeps it.
 func (s *Server) handlePasskeyAddFinish(c *gin.Context) {
-	si := s.signedInOr401(c)
-	if si == nil {
-		return
-	}
-	site, ok := s.passkeySite(c)
+	si, site, ok := s.signedInAt(c)
 	if !ok {
 		return
 	}

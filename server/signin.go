@@ -52,13 +52,18 @@ func (s *Server) handleMe(c *gin.Context) {
 		out.Org = o.Name
 	}
 	if si := s.who(c); si != nil {
-		u := si.user.Public()
-		out.SignedIn, out.User, out.CSRF = true, &u, si.ses.CSRF
-		out.Expires = si.ses.Expires.Format(time.RFC3339)
-		out.KeepAlive = max(1, int(s.deps.Accounts.KeepAlive()/time.Second))
+		s.signedInAs(&out, si.user, si.ses)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, out)
+}
+
+// signedInAs fills the signed-in part of the "me" answer.
+func (s *Server) signedInAs(out *meResponse, u *accounts.User, ses *accounts.Session) {
+	pub := u.Public()
+	out.SignedIn, out.User, out.CSRF = true, &pub, ses.CSRF
+	out.Expires = ses.Expires.Format(time.RFC3339)
+	out.KeepAlive = max(1, int(s.deps.Accounts.KeepAlive()/time.Second))
 }
 
 // decodeJSON reads a small JSON body into v, refusing unknown fields.
@@ -143,10 +148,9 @@ func (s *Server) startSession(c *gin.Context, u *accounts.User, method string) {
 		return
 	}
 	s.setSessionCookie(c, cookie)
-	pub := u.Public()
-	c.JSON(http.StatusOK, meResponse{SignedIn: true, User: &pub, CSRF: ses.CSRF, Expires: ses.Expires.Format(time.RFC3339),
-		Accounts: true, Providers: s.deps.SSO.List(), Passwords: true, Passkeys: s.passkeysHere(c),
-		KeepAlive: max(1, int(s.deps.Accounts.KeepAlive()/time.Second))})
+	out := meResponse{Accounts: true, Providers: s.deps.SSO.List(), Passwords: true, Passkeys: s.passkeysHere(c)}
+	s.signedInAs(&out, u, ses)
+	c.JSON(http.StatusOK, out)
 }
 
 // auditAs records an entry for a user who is not (yet) the request's

@@ -27,7 +27,10 @@ type Passkey struct {
 	Data     json.RawMessage `json:"data,omitempty"`
 }
 
-func passkeyKey(user, id string) string { return "pk." + user + "." + id }
+// passkeyPrefix is the start of the keys of user's passkeys.
+func passkeyPrefix(user string) string { return "pk." + user + "." }
+
+func passkeyKey(user, id string) string { return passkeyPrefix(user) + id }
 
 // PasskeyID is the stored id of a credential id: a hash, so that keys
 // stay within what a key-value key may hold.
@@ -36,7 +39,7 @@ func PasskeyID(credentialID []byte) string { return hashKey(string(credentialID)
 // AddPasskey stores a new passkey of user; ErrExists when the account has
 // it already, ErrTooMany past MaxPasskeys.
 func (s *Store) AddPasskey(ctx context.Context, user string, pk Passkey) error {
-	have, err := keysWith(ctx, s.users, "pk."+user+".")
+	have, err := keysWith(ctx, s.users, passkeyPrefix(user))
 	if err != nil {
 		return err
 	}
@@ -52,7 +55,7 @@ var ErrTooMany = errors.New("accounts: too many passkeys")
 
 // Passkeys lists user's passkeys, oldest first.
 func (s *Store) Passkeys(ctx context.Context, user string) ([]Passkey, error) {
-	keys, err := keysWith(ctx, s.users, "pk."+user+".")
+	keys, err := keysWith(ctx, s.users, passkeyPrefix(user))
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@
 package passkeys
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -100,7 +99,6 @@ func (s *Service) relyingParty(site Site) (*webauthn.WebAuthn, error) {
 // passkey alone.
 type user struct {
 	u     *accounts.User
-	keys  []accounts.Passkey
 	creds []webauthn.Credential
 }
 
@@ -114,7 +112,7 @@ func (s *Service) load(ctx context.Context, u *accounts.User) (*user, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &user{u: u, keys: keys}
+	out := &user{u: u}
 	for _, k := range keys {
 		var c webauthn.Credential
 		if err := json.Unmarshal(k.Data, &c); err != nil {
@@ -143,7 +141,7 @@ func (s *Service) BeginRegistration(ctx context.Context, site Site, u *accounts.
 	if err != nil {
 		return nil, err
 	}
-	if len(usr.keys) >= accounts.MaxPasskeys {
+	if len(usr.creds) >= accounts.MaxPasskeys {
 		return nil, accounts.ErrTooMany
 	}
 	opts, data, err := w.BeginRegistration(usr,
@@ -241,16 +239,15 @@ func (s *Service) FinishSignIn(ctx context.Context, site Site, ceremony string, 
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range found.keys {
-		var c webauthn.Credential
-		if json.Unmarshal(k.Data, &c) == nil && bytes.Equal(c.ID, cred.ID) {
-			if err := s.store.UsedPasskey(ctx, found.u.ID, k.ID, raw); err != nil {
-				return nil, err
-			}
-			return found.u, nil
+	// The stored id is derived from the credential's: the library found
+	// the credential among the account's, so it is there.
+	if err := s.store.UsedPasskey(ctx, found.u.ID, accounts.PasskeyID(cred.ID), raw); err != nil {
+		if errors.Is(err, accounts.ErrNotFound) {
+			return nil, ErrRefused
 		}
+		return nil, err
 	}
-	return nil, ErrRefused
+	return found.u, nil
 }
 
 // keep stores a ceremony's session data for its second request.

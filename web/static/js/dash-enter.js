@@ -35,6 +35,24 @@ export function forgetKey(room) {
 }
 
 /**
+ * askToSignInAgain tells a dashboard opened by its account that the
+ * sign-in has ended. Nothing typed was wrong: the way back is to sign in
+ * again, offered first; the link or key stays possible below it.
+ */
+export function askToSignInAgain(room) {
+  askForKey(room, '', true);
+  for (const [sel, key] of [['#enter-title', 'dash.signed_out_title'], ['#enter-text', 'dash.enter_signed_out'], ['#enter-signin-link', 'dash.signin_again']]) {
+    $(sel).dataset.i18n = key;
+    $(sel).textContent = t(key);
+  }
+  $('#enter-form').before($('#enter-signin'));
+  $('#enter-form button[type="submit"]').className = 'secondary';
+  const link = $('#enter-signin-link');
+  link.className = 'button primary';
+  link.focus();
+}
+
+/**
  * askForKey shows the form that takes a facilitator link or key, with an
  * error when one was given and refused. A link to another room opens that
  * room's dashboard.
@@ -56,20 +74,7 @@ export function askForKey(room, errorKey = '', offerSignIn = false) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   };
-  const link = $('#enter-signin-link');
-  link.className = '';
-  if (errorKey === 'dash.enter_signed_out') {
-    // Nothing typed was wrong: the way back is to sign in again, offered
-    // first; the link or key stays possible below it.
-    for (const [sel, key] of [['#enter-title', 'dash.signed_out_title'], ['#enter-text', errorKey], ['#enter-signin-link', 'dash.signin_again']]) {
-      $(sel).dataset.i18n = key;
-      $(sel).textContent = t(key);
-    }
-    $('#enter-form').before($('#enter-signin'));
-    $('#enter-form button[type="submit"]').className = 'secondary';
-    link.className = 'button primary';
-    link.focus();
-  } else if (errorKey) fail(errorKey);
+  if (errorKey) fail(errorKey);
   else $('#enter-title').focus();
   const form = $('#enter-form');
   if (form.dataset.wired) return;

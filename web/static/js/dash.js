@@ -18,7 +18,7 @@ import { setSignals, addSignal, drawSignals } from './dash-signals.js';
 import { Notice } from './notice.js';
 import { showJoinWarning } from './join-warning.js';
 import { rooms } from './my-rooms.js';
-import { readKey, forgetKey, askForKey } from './dash-enter.js';
+import { readKey, forgetKey, askForKey, askToSignInAgain } from './dash-enter.js';
 import { showPreviews, reloadPhonePreview, drawJoinControl } from './dash-preview.js';
 import { whoami, keepSignedIn } from './session.js';
 import { observe } from './dash-observe.js';
@@ -175,7 +175,7 @@ function onState(state, detail) {
 // account has no part in this room.
 async function refusedBySession() {
   const me = await whoami(true);
-  if (!me.signed_in) askForKey(dash.room, 'dash.enter_signed_out', true);
+  if (!me.signed_in) askToSignInAgain(dash.room);
   else askForKey(dash.room, 'dash.enter_not_yours');
 }
 
